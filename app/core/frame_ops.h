@@ -1,0 +1,69 @@
+/*
+ * frame_ops — operations that derive a frame from a frame: choosing columns,
+ * rows and order.  All return a new sealed frame (refs = 1) sharing unchanged
+ * columns with the input, hashed as H(op, params, input hash); they never
+ * modify their input.  NULL means failure with err set.
+ */
+#ifndef WB_FRAME_OPS_H
+#define WB_FRAME_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/frame.h"
+
+/* Columns by name, in the order given.  Unknown name -> error naming it. */
+struct frame *frame_select(const struct frame *f, const char *const *names, int n,
+			   struct wb_err *err);
+/* All columns except the named ones (unknown names are errors). */
+struct frame *frame_drop(const struct frame *f, const char *const *names, int n,
+			 struct wb_err *err);
+/* Renames from[k] to to[k]; unknown names and resulting duplicates are errors. */
+struct frame *frame_rename(const struct frame *f, const char *const *from,
+			   const char *const *to, int n, struct wb_err *err);
+
+/* Rows [start, start + count), clamped to the frame. */
+struct frame *frame_slice(const struct frame *f, size_t start, size_t count);
+struct frame *frame_head(const struct frame *f, size_t n);
+struct frame *frame_tail(const struct frame *f, size_t n);
+/* Rows idx[0..n) in that order (repeats allowed).  op/params describe why,
+ * for the lineage hash. */
+struct frame *frame_take(const struct frame *f, const size_t *idx, size_t n,
+			 const char *op, const char *params);
+/* Rows where mask[i] != 0 (mask has f->nrow entries); hashed by the mask. */
+struct frame *frame_filter_mask(const struct frame *f, const uint8_t *mask);
+
+/* Rows where a vectorised condition holds, e.g.
+ *   "Age >= 30 and Home == 'rent'"   "not is_missing(Income)"
+ *   "Price / Amount > 1.2 or Job in ('fixed', 'partime')"
+ * Grammar (documented in README): or / and / not; comparisons == != < <= > >=;
+ * + - * / on numbers; `in (...)`; is_missing(col); column names as bare
+ * identifiers or `back quoted`; numbers, 'strings', true, false.  A missing
+ * value makes a comparison false.  Errors quote the expression and the
+ * offending position: "filter: unknown column 'Agee' at 1:1". */
+struct frame *frame_filter_expr(const struct frame *f, const char *expr, struct wb_err *err);
+/* Evaluates the condition into mask (f->nrow bytes) without building a frame. */
+int frame_eval_mask(const struct frame *f, const char *expr, uint8_t *mask, struct wb_err *err);
+
+struct sort_key {
+	const char *name;
+	int desc;
+};
+/* Stable multi-key sort; missing values last in both directions. */
+struct frame *frame_sort(const struct frame *f, const struct sort_key *keys, int nkeys,
+			 struct wb_err *err);
+
+struct split_opts {
+	double test;           /* fraction in (0, 1) for the test part */
+	const char *stratify;  /* column name or NULL */
+	uint64_t seed;
+};
+/* Random split; with stratify, each class is split in the same proportion
+ * (per class round(n_c * test) rows go to test).  Rows keep their original
+ * order within each part. */
+int frame_split(const struct frame *f, const struct split_opts *o,
+		struct frame **train, struct frame **test, struct wb_err *err);
+/* n rows drawn at random (without replacement unless replace), in draw order. */
+struct frame *frame_sample(const struct frame *f, size_t n, int replace, uint64_t seed,
+			   struct wb_err *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* rng — xoshiro256** (Blackman & Vigna), seeded with splitmix64. */
+#include "core/rng.h"
+#include "core/strdict.h"
+
+#include <math.h>
+#include <string.h>
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	uint64_t x = seed;
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
+void rng_derive(struct rng *r, uint64_t seed, const char *label)
+{
+	rng_seed(r, seed ^ strdict_hash(label, strlen(label)));
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double rng_uniform(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+	do
+		x = rng_next(r);
+	while (x >= limit);
+	return x % n;
+}
+
+double rng_normal(struct rng *r)
+{
+	double u1 = 1.0 - rng_uniform(r), u2 = rng_uniform(r);
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
