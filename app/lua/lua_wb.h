@@ -1,0 +1,51 @@
+/*
+ * lua_wb — the Lua layer's shared pieces: the `wb` module, frame userdata,
+ * and the recorder that writes every lifecycle call to the run log.
+ *
+ * Conventions (STYLE.md "C meets Lua"): misuse (wrong argument types, unknown
+ * option names) raises with luaL_argerror / luaL_error; operational failures
+ * (a file that does not parse, a column that is missing) return nil, message.
+ * Check all arguments before allocating, so an error never leaks.
+ */
+#ifndef WB_LUA_WB_H
+#define WB_LUA_WB_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include "core/err.h"
+#include "core/frame.h"
+
+#define LWB_FRAME "wb.frame"
+
+/* Pushes a frame userdata; takes ownership of the caller's reference. */
+void lwb_push_frame(lua_State *L, struct frame *f);
+/* The frame at idx, or raises an argument error. */
+struct frame *lwb_check_frame(lua_State *L, int idx);
+/* The frame at idx, or NULL if it is not a frame. */
+struct frame *lwb_to_frame(lua_State *L, int idx);
+
+/* Returns 2 results (nil, err->msg) for an operational failure. */
+int lwb_fail(lua_State *L, const struct wb_err *err);
+
+/* Seconds since the epoch with sub-second precision (for step timing). */
+double lwb_now(void);
+
+/* Records one lifecycle step in the current run, if there is one (a no-op
+ * in a bare Lua state).  params_json: a JSON object text or NULL; inputs:
+ * the frames it read (their hashes are stored); output: the frame it made
+ * or NULL; extra_hash: a hex hash for non-frame outputs (fitted recipe,
+ * model) or NULL; started: lwb_now() at the start; failure: NULL if ok. */
+void lwb_record(lua_State *L, const char *kind, const char *params_json,
+		const struct frame *const *inputs, int ninputs,
+		const struct frame *output, const char *extra_hash,
+		double started, const struct wb_err *failure);
+
+/* Opens module `wb` (all binding files) and leaves it on the stack. */
+int luaopen_wb(lua_State *L);
+
+/* Each binding file adds its functions to the `wb` table at the top of the
+ * stack (and registers its metatables). */
+void lwb_open_frame(lua_State *L);
+void lwb_open_recipe(lua_State *L);
+
+#endif
