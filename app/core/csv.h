@@ -13,7 +13,28 @@
  * expected: "data.csv:1042:7: expected 12 fields, found 11".
  *
  * Large files are parsed on all OpenMP threads; the result does not depend on
- * the number of threads.
+ * the number of threads.  Files are read in bounded windows (pread), so peak
+ * memory is the frame plus a few tens of MB.
+ *
+ * Header names: an empty name becomes "column_<j>" (j the 1-based field
+ * number); a repeated name "x" becomes "x_2", then "x_3", ..., skipping any
+ * name the header already holds.  Each rename is reported in
+ * csv_report.notes ("data.csv:1:3: duplicate column name 'x', renamed 'x_2'").
+ *
+ * Missing values: an unquoted field equal to a missing token is missing; a
+ * QUOTED field is never missing, so the text "NA" survives as ""NA"".  An
+ * empty line is a row of one missing value in a one-column file and is
+ * skipped otherwise.  Fields are not trimmed: " 1" is text.
+ *
+ * Inference (over the whole file): bool (true/false/TRUE/FALSE/True/False),
+ * int (int64), num (double, also inf/-inf), time (ISO dates/datetimes, see
+ * parse_time), else text: cat when it has <= 1000 distinct values and at
+ * most half as many as non-missing values (or <= 2 distinct), else str.  A
+ * column with no values at all is num.  Cat levels are sorted bytewise.
+ *
+ * Errors name file:line:column; for a ragged row the line is where the row
+ * starts and the column the first field that is extra or missing; for an
+ * unterminated quote, the line where the quoted field starts.
  */
 #ifndef WB_CSV_H
 #define WB_CSV_H
@@ -36,6 +57,8 @@ struct csv_opts {
 	int ntypes;
 	int skip_bad_rows;                   /* 0: a ragged row is an error; 1: skip and report */
 	int threads;                         /* 0: OpenMP default */
+	size_t chunk_bytes;                  /* 0: default (2 MB); tests use small
+					      * values to exercise chunk seams */
 };
 
 #define CSV_MAX_NOTES 8
@@ -60,8 +83,12 @@ struct frame *csv_read_mem(const char *name, const char *data, size_t len,
 			   const struct csv_opts *opts, struct csv_report *rep,
 			   struct wb_err *err);
 
-/* Writes f with a header; fields are quoted only when needed; missing
- * values are written as empty fields.  Written to a temporary file in the
+/* Writes f with a header; fields are quoted only when needed (delimiter,
+ * quote, CR/LF, leading/trailing space or tab, empty text, text equal to a
+ * default missing token); missing values are written as empty fields; a
+ * num value that looks integral is written with ".0" so it reads back as
+ * num.  delim 0 means ','.  csv_read of the result gives the same frame
+ * (same content hash).  Written to a temporary file in the
  * same directory and renamed, so a failure never leaves half a file. */
 int csv_write(const struct frame *f, const char *path, char delim, struct wb_err *err);
 
