@@ -28,10 +28,29 @@
 struct runlog;
 
 /* Opens (creating the file, its directory and the schema, or migrating an
- * older schema) the run log at path. */
+ * older schema) the run log at path.  A database whose schema is newer than
+ * RUNLOG_SCHEMA_VERSION is refused ("... newer than this wb ... supports"). */
 int runlog_open(const char *path, struct runlog **out, struct wb_err *err);
+
+enum {
+	/* The file must exist ("run log '<path>' does not exist"); neither it
+	 * nor its directory is created.  For commands that only read, such as
+	 * `wb runs`, which must not leave an empty database behind. */
+	RUNLOG_NO_CREATE = 1 << 0,
+	/* Open read-only (implies RUNLOG_NO_CREATE): writes fail, an older
+	 * schema is an error instead of being migrated, and interrupted runs
+	 * are shown as such without being stored. */
+	RUNLOG_READ_ONLY = 1 << 1,
+};
+/* runlog_open with flags (0 is runlog_open). */
+int runlog_open_flags(const char *path, unsigned flags, struct runlog **out,
+		      struct wb_err *err);
 void runlog_close(struct runlog *rl);
 const char *runlog_path(const struct runlog *rl);
+/* The underlying connection, for other app/track modules (model registry,
+ * replay) that share the database.  Owned by rl.  Writers must use
+ * BEGIN IMMEDIATE like runlog does. */
+struct sqlite3 *runlog_db(struct runlog *rl);
 
 /* Finds the default log path: the nearest parent of `start` holding a .wb/
  * directory, else `start` itself, + "/.wb/runs.db".  Caller frees. */
@@ -91,8 +110,14 @@ int runlog_add_artifact(struct runlog *rl, const char *run_id, const char *path,
 int runlog_resolve(struct runlog *rl, const char *prefix, char id[RUNLOG_ID_LEN],
 		   struct wb_err *err);
 
-/* Newest first.  where: an SQL condition over the runs table's columns, or
- * NULL.  *out: JSON array of run objects (id, kind, name, status, started,
+/* Newest first.  limit <= 0: all.  where: an SQL condition over the runs
+ * table's columns, or NULL.  It is trusted input (the user's own command
+ * line, e.g. `wb runs --where "status = 'ok'"`): it is pasted in as
+ * `WHERE (<where>)`, compiled under an authorizer that allows reading only,
+ * and an SQL error comes back as "bad run filter '<where>': <sqlite msg>".
+ * Times are "started" (ISO 8601 UTC text) plus "started_unix" (seconds).
+ * Runs whose process is gone are marked 'interrupted' first (this host only).
+ * *out: JSON array of run objects (id, kind, name, status, started,
  * seconds, seed, wb_version, metrics{last value of each}).  Caller decrefs. */
 int runlog_list_runs(struct runlog *rl, int limit, const char *where, json_t **out,
 		     struct wb_err *err);
