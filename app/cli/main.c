@@ -1,7 +1,58 @@
-/* main — placeholder while the faces are being written. */
+/*
+ * main — the `wb` command: dispatches to one function per subcommand.
+ * The table below is the list `wb help` prints.
+ */
+#include "cli/cli.h"
+#include "core/err.h"
+
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run a Lua recipe headless, recorded in the run log" },
+	{ "runs", cmd_runs, "list recorded runs" },
+	{ "show", cmd_show, "show one run: steps, params, metrics, datasets, artifacts" },
+};
+
+static void usage(FILE *out)
 {
-	puts("wb " WB_VERSION);
-	return 0;
+	fprintf(out, "usage: wb <command> [args]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`wb <command> --help` tells more; see also wb(1) and README.md.\n");
+}
+
+static void on_bug(const char *msg)
+{
+	fprintf(stderr, "wb: %s\n", msg);
+}
+
+int main(int argc, char **argv)
+{
+	wb_set_bug_handler(on_bug);
+	if (argc < 2) {
+		usage(stderr);
+		return WB_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return WB_EXIT_OK;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("wb %s\n", WB_VERSION);
+		return WB_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "wb: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return WB_EXIT_USAGE;
 }

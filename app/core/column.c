@@ -1,5 +1,6 @@
 /* column — typed vectors: construction, access, formatting, hashing. */
 #include "core/column.h"
+#include "core/strdict.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -106,6 +107,49 @@ struct column *column_from_strings(const char *const *strs, size_t n)
 	struct column *c = column_new_str(n, offs, bytes, valid);
 	column_compact_valid(c);
 	return c;
+}
+
+bool column_text_is_cat(size_t distinct, size_t nonmissing)
+{
+	return distinct <= 2 || (distinct <= 1000 && distinct * 2 <= nonmissing);
+}
+
+static int cmp_level(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct column *column_to_cat(const struct column *s)
+{
+	struct strdict d;
+	int32_t *codes = xmallocarray(s->n, sizeof(int32_t));
+	strdict_init(&d);
+	for (size_t i = 0; i < s->n; i++) {
+		size_t len;
+		const char *t = column_get_text(s, i, &len);
+		codes[i] = t ? strdict_intern(&d, t, len) : -1;
+	}
+	int32_t n;
+	char **levels = strdict_take(&d, &n);
+	/* Sort the levels and remap codes so the dictionary is canonical. */
+	char **sorted = xmallocarray((size_t)n, sizeof(char *));
+	if (n)
+		memcpy(sorted, levels, (size_t)n * sizeof(char *));
+	qsort(sorted, (size_t)n, sizeof(char *), cmp_level);
+	int32_t *remap = xmallocarray((size_t)n, sizeof(int32_t));
+	struct strdict pos;
+	strdict_init(&pos);
+	for (int32_t k = 0; k < n; k++)
+		strdict_intern(&pos, sorted[k], strlen(sorted[k]));
+	for (int32_t k = 0; k < n; k++)
+		remap[k] = strdict_find(&pos, levels[k], strlen(levels[k]));
+	strdict_release(&pos);
+	for (size_t i = 0; i < s->n; i++)
+		if (codes[i] >= 0)
+			codes[i] = remap[codes[i]];
+	free(remap);
+	free(levels);
+	return column_new_cat(s->n, codes, sorted, n);
 }
 
 void column_alloc_valid(struct column *c)

@@ -62,6 +62,13 @@ struct column *column_new_cat(size_t n, int32_t *codes, char **levels, int32_t n
 /* A STR column copied from n C strings (NULL entries are missing). */
 struct column *column_from_strings(const char *const *strs, size_t n);
 
+/* The rule every loader uses to store text: a column is categorical when it
+ * has few distinct values (<= 1000 and <= half the non-missing count, or
+ * <= 2 distinct values), else free text. */
+bool column_text_is_cat(size_t distinct, size_t nonmissing);
+/* A CAT column with the text of a STR column (levels sorted bytewise). */
+struct column *column_to_cat(const struct column *str);
+
 /* Makes sure `valid` exists (all present) so a builder can clear entries. */
 void column_alloc_valid(struct column *c);
 /* Drops `valid` if nothing is missing (keeps the common case compact). */

@@ -39,7 +39,10 @@ struct frame *frame_filter_mask(const struct frame *f, const uint8_t *mask);
  * + - * / on numbers; `in (...)`; is_missing(col); column names as bare
  * identifiers or `back quoted`; numbers, 'strings', true, false.  A missing
  * value makes a comparison false.  Errors quote the expression and the
- * offending position: "filter: unknown column 'Agee' at 1:1". */
+ * offending position: "filter: unknown column 'Agee' at 1:1".  The full
+ * grammar, typing and missing-value rules are in core/expr.h.  The result is
+ * sealed as frame_filter_mask of the condition's mask, so two conditions
+ * that select the same rows give the same hash. */
 struct frame *frame_filter_expr(const struct frame *f, const char *expr, struct wb_err *err);
 /* Evaluates the condition into mask (f->nrow bytes) without building a frame. */
 int frame_eval_mask(const struct frame *f, const char *expr, uint8_t *mask, struct wb_err *err);
@@ -65,5 +68,35 @@ int frame_split(const struct frame *f, const struct split_opts *o,
 /* n rows drawn at random (without replacement unless replace), in draw order. */
 struct frame *frame_sample(const struct frame *f, size_t n, int replace, uint64_t seed,
 			   struct wb_err *err);
+
+/* ---- building blocks shared with stats and the Lua layer (frame_sort.c) ---- */
+
+/* The permutation (f->nrow entries, caller frees) that frame_sort applies:
+ * perm[k] is the input row that goes to position k.  NULL on error. */
+size_t *frame_sort_index(const struct frame *f, const struct sort_key *keys, int nkeys,
+			 struct wb_err *err);
+/* The same over bare columns of nrow rows (desc[k] != 0 for descending). */
+size_t *frame_sort_columns(struct column *const *cols, const int *desc, int nkeys, size_t nrow);
+/* Sorts keys[0..n) ascending and stably (LSD radix), moving idx[] along with
+ * the keys when idx is not NULL. */
+void frame_radix_u64(uint64_t *keys, size_t *idx, size_t n);
+/* The same with caller-provided scratch of n keys (and n indices when idx
+ * is not NULL), for callers that sort many arrays: fresh 8 MB buffers cost
+ * more in page faults than the sort itself. */
+void frame_radix_u64_buf(uint64_t *keys, size_t *idx, size_t n, uint64_t *tmpk, size_t *tmpi);
+/* An unsigned key that orders like the double v (-0 and 0 alike); v must not
+ * be NaN.  frame_f64_unkey inverts it. */
+uint64_t frame_f64_key(double v);
+double frame_f64_unkey(uint64_t k);
+
+/* The column name of f nearest to name (edit distance <= 2), or NULL. */
+const char *frame_suggest(const struct frame *f, const char *name);
+/* "<who>: unknown column '<name>'<where> (did you mean 'X'?)"; returns -1.
+ * where may be NULL or text such as " at 1:5". */
+int frame_err_unknown(struct wb_err *err, const struct frame *f, const char *who,
+		      const char *name, const char *where);
+/* s as a JSON string literal (quotes included) in a new heap string; used to
+ * build the canonical params of lineage hashes. */
+char *frame_json_str(const char *s);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef WB_STATS_H
 #define WB_STATS_H
 
+#include <stddef.h>
 #include "core/frame.h"
 
 /* One row per column of f, with columns:
@@ -38,5 +39,13 @@ struct agg_spec {
  * a non-numeric column with sum/mean/median is an error naming it. */
 struct frame *frame_groupby(const struct frame *f, const char *const *keys, int nkeys,
 			    const struct agg_spec *aggs, int naggs, struct wb_err *err);
+
+/* Dense group ids 0..*ngroups-1 (in order of first appearance) of the
+ * distinct key tuples of cols[0..ncols), all of n rows; a missing value is a
+ * key of its own (equal to other missing values; NaN for num).  Returns n ids
+ * (caller frees); when first is not NULL, *first gets each group's first row
+ * (caller frees).  Hashes the tuples, so it is linear in n. */
+size_t *frame_group_ids(struct column *const *cols, int ncols, size_t n, size_t *ngroups,
+			size_t **first);
 
 #endif

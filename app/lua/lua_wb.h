@@ -17,6 +17,23 @@
 
 #define LWB_FRAME "wb.frame"
 
+struct runlog;
+
+/* What the Lua layer records into: owned by the face that started the run
+ * (wb run, the REPL, the TUI), registered in the state with lwb_set_session. */
+struct lwb_session {
+	struct runlog *rl;          /* NULL: nothing is recorded */
+	char run_id[33];
+	unsigned long long seed;    /* the run's seed (wb.seed) */
+	int nsteps;
+	char last_failure[1024];    /* the last operational failure, for hints */
+};
+
+/* Registers s (not owned; it must outlive the state's use of it). */
+void lwb_set_session(lua_State *L, struct lwb_session *s);
+/* The registered session, or NULL. */
+struct lwb_session *lwb_get_session(lua_State *L);
+
 /* Pushes a frame userdata; takes ownership of the caller's reference. */
 void lwb_push_frame(lua_State *L, struct frame *f);
 /* The frame at idx, or raises an argument error. */

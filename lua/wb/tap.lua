@@ -13,8 +13,13 @@ local function report(cond, name, diag)
   io.write((cond and "ok " or "not ok "), n, " - ", name or "", "\n")
   if not cond then
     failed = failed + 1
-    local info = debug.getinfo(3, "Sl")
-    io.write("#   failed at ", info.short_src, ":", info.currentline, "\n")
+    -- The first frame outside this file is the test's own line.
+    local level, info = 2, debug.getinfo(2, "Sl")
+    while info and info.short_src:find("tap.lua", 1, true) do
+      level = level + 1
+      info = debug.getinfo(level, "Sl")
+    end
+    if info then io.write("#   failed at ", info.short_src, ":", info.currentline, "\n") end
     if diag then io.write("#   ", (diag:gsub("\n", "\n#   ")), "\n") end
   end
   return cond

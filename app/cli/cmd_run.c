@@ -1,0 +1,350 @@
+/*
+ * cmd_run — `wb run RECIPE.lua [--set k=v]... [--seed N] [--log PATH] [--json]`
+ *
+ * Runs a recipe headless inside one recorded run: the run row holds the
+ * recipe's full text, argv, seed, git state, and ends as ok, failed or
+ * interrupted.  Exit codes: 0 ok, 1 the recipe failed, 2 usage, 3 a gate
+ * (wb.check) failed, 130 interrupted.
+ */
+#include "cli/cli.h"
+#include "core/err.h"
+#include "lua/lua_host.h"
+#include "lua/lua_wb.h"
+#include "track/runlog.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char USAGE[] =
+	"wb run RECIPE.lua [--set key=value]... [--seed N] [--log PATH] [--json]";
+
+static lua_State *running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running)
+		lhost_interrupt(running);
+}
+
+static char *read_file(const char *path, size_t *len, struct wb_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		wb_error(err, "cannot open recipe '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *buf = xmalloc(cap);
+	while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+		n += got;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		free(buf);
+		wb_error(err, "cannot read recipe '%s'", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Pushes a --set value typed: true/false, integer, number, else string. */
+static void push_typed(lua_State *L, const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "false")) {
+		lua_pushboolean(L, v[0] == 't');
+		return;
+	}
+	if (*v && lua_stringtonumber(L, v) != 0)
+		return;
+	lua_pushstring(L, v);
+}
+
+/* First line of a command's output, or NULL. */
+static char *capture(const char *cmd)
+{
+	char line[256];
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	char *out = NULL;
+	if (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		out = xstrdup(line);
+	}
+	if (pclose(p) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The commit of the git repository holding the recipe, and whether its
+ * tree has uncommitted changes to tracked files. */
+static char *git_state(const char *recipe, int *dirty)
+{
+	char dir[PATH_MAX], cmd[PATH_MAX + 128];
+	snprintf(dir, sizeof(dir), "%s", recipe);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	*dirty = -1;
+	if (strchr(dir, '\''))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse HEAD 2>/dev/null", dir);
+	char *commit = capture(cmd);
+	if (!commit)
+		return NULL;
+	snprintf(cmd, sizeof(cmd),
+		 "git -C '%s' status --porcelain --untracked-files=no 2>/dev/null | head -n 1", dir);
+	char *changes = capture(cmd);
+	*dirty = changes != NULL;
+	free(changes);
+	return commit;
+}
+
+static char *argv_json(int argc, char **argv)
+{
+	json_t *a = json_array();
+	json_array_append_new(a, json_string("wb"));
+	for (int i = 0; i < argc; i++) {
+		json_t *s = json_string(argv[i]); /* NULL for invalid UTF-8 */
+		json_array_append_new(a, s ? s : json_string("?"));
+	}
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static int print_to_stderr(lua_State *L)
+{
+	int n = lua_gettop(L);
+	for (int i = 1; i <= n; i++) {
+		size_t len;
+		const char *s = luaL_tolstring(L, i, &len);
+		if (i > 1)
+			fputc('\t', stderr);
+		fwrite(s, 1, len, stderr);
+		lua_pop(L, 1);
+	}
+	fputc('\n', stderr);
+	return 0;
+}
+
+/* An error from misusing a nil returned by a failed wb call is confusing on
+ * its own ("attempt to index a nil value"); add what that call said. */
+static void report_failure(const char *msg, const struct lwb_session *s)
+{
+	fprintf(stderr, "wb: %s\n", msg);
+	if (s->last_failure[0] && strstr(msg, "nil value"))
+		fprintf(stderr, "wb: (the last failed wb call said: %s)\n", s->last_failure);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *recipe = NULL, *log_flag = NULL;
+	int json_out = 0, have_seed = 0;
+	unsigned long long seed = 0;
+	const char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nsets = 0, rc = WB_EXIT_ERROR;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--set") || !strcmp(a, "-s")) {
+			if (++i >= argc || !strchr(argv[i], '=')) {
+				free(sets);
+				return cli_usage(USAGE, "run: --set needs key=value");
+			}
+			sets[nsets++] = argv[i];
+		} else if (!strncmp(a, "--set=", 6)) {
+			if (!strchr(a + 6, '=')) {
+				free(sets);
+				return cli_usage(USAGE, "run: --set needs key=value");
+			}
+			sets[nsets++] = a + 6;
+		} else if (!strcmp(a, "--seed")) {
+			char *end;
+			errno = 0;
+			if (++i >= argc || !*argv[i] || (seed = strtoull(argv[i], &end, 10), *end) ||
+			    errno || argv[i][0] == '-') {
+				free(sets);
+				return cli_usage(USAGE, "run: --seed needs a non-negative integer");
+			}
+			have_seed = 1;
+		} else if (!strcmp(a, "--log")) {
+			if (++i >= argc) {
+				free(sets);
+				return cli_usage(USAGE, "run: --log needs a path");
+			}
+			log_flag = argv[i];
+		} else if (!strcmp(a, "--json")) {
+			json_out = 1;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			printf("usage: %s\n", USAGE);
+			free(sets);
+			return WB_EXIT_OK;
+		} else if (a[0] == '-' && a[1]) {
+			free(sets);
+			return cli_usage(USAGE, "run: unknown option '%s'", a);
+		} else if (!recipe) {
+			recipe = a;
+		} else {
+			free(sets);
+			return cli_usage(USAGE, "run: one recipe at a time (got '%s' and '%s')", recipe, a);
+		}
+	}
+	if (!recipe) {
+		free(sets);
+		return cli_usage(USAGE, "run: which recipe?");
+	}
+
+	struct wb_err err;
+	size_t text_len = 0;
+	char *text = read_file(recipe, &text_len, &err);
+	char msg[8192];
+	lua_State *L = NULL;
+	struct runlog *rl = NULL;
+	char *log_path = NULL, *commit = NULL, *argvj = NULL;
+	struct lwb_session session;
+	memset(&session, 0, sizeof(session));
+	if (!text) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+
+	L = lhost_new();
+	if (!L) {
+		cli_error("cannot create a Lua state");
+		goto out;
+	}
+	const char *startup;
+	if (lhost_startup(L, &startup, msg, sizeof(msg)) < 0) {
+		cli_error("startup script: %s", msg);
+		goto out;
+	}
+	if (json_out) {
+		lua_pushcfunction(L, print_to_stderr);
+		lua_setglobal(L, "print");
+	}
+
+	/* Settings: flags beat the environment beat workbench.lua. */
+	lua_getglobal(L, "wb");
+	lua_getfield(L, -1, "config");
+	if (!have_seed) {
+		lua_getfield(L, -1, "seed");
+		seed = lua_isinteger(L, -1) ? (unsigned long long)lua_tointeger(L, -1) : 42;
+		lua_pop(L, 1);
+	}
+	const char *cfg_log = NULL;
+	if (!log_flag && !getenv("WB_LOG") && lua_getfield(L, -1, "log") == LUA_TSTRING)
+		cfg_log = lua_tostring(L, -1);
+	log_path = cli_log_path(log_flag ? log_flag : cfg_log);
+	lua_settop(L, 0);
+
+	lua_getglobal(L, "wb");
+	lua_getfield(L, -1, "params");
+	for (int k = 0; k < nsets; k++) {
+		const char *eq = strchr(sets[k], '=');
+		lua_pushlstring(L, sets[k], (size_t)(eq - sets[k]));
+		push_typed(L, eq + 1);
+		lua_settable(L, -3);
+	}
+	lua_settop(L, 0);
+
+	if (runlog_open(log_path, &rl, &err) < 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	char cwd[PATH_MAX];
+	int dirty;
+	commit = git_state(recipe, &dirty);
+	argvj = argv_json(argc, argv);
+	struct run_info info = {
+		.kind = "run",
+		.name = recipe,
+		.recipe_text = text,
+		.argv_json = argvj,
+		.wb_version = WB_VERSION,
+		.seed = seed,
+		.git_commit = commit,
+		.git_dirty = dirty,
+		.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL,
+	};
+	if (runlog_begin_run(rl, &info, session.run_id, &err) < 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	session.rl = rl;
+	session.seed = seed;
+	lwb_set_session(L, &session);
+
+	running = L;
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	double t0 = lwb_now();
+	char chunk[PATH_MAX + 2];
+	snprintf(chunk, sizeof(chunk), "@%s", recipe);
+	int status = lhost_dostring(L, text, text_len, chunk, msg, sizeof(msg));
+	double secs = lwb_now() - t0;
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	running = NULL;
+
+	const char *final;
+	if (status == LUA_OK) {
+		final = "ok";
+		rc = WB_EXIT_OK;
+	} else if (lhost_interrupted()) {
+		final = "interrupted";
+		rc = 130;
+	} else {
+		final = "failed";
+		rc = WB_EXIT_ERROR;
+	}
+	if (runlog_end_run(rl, session.run_id, final, status == LUA_OK ? NULL : msg, &err) < 0) {
+		cli_error("%s", err.msg);
+		rc = WB_EXIT_ERROR;
+	}
+	if (status != LUA_OK)
+		report_failure(msg, &session);
+	if (json_out) {
+		json_t *o = json_pack("{s:s,s:s,s:f,s:i,s:s}", "run_id", session.run_id, "status", final,
+				      "seconds", secs, "steps", session.nsteps, "log", log_path);
+		json_t *e = status != LUA_OK ? json_string(msg) : NULL;
+		if (e)
+			json_object_set_new(o, "error", e);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "wb: run %.8s %s (%d step%s, %.2f s) in %s\n", session.run_id, final,
+			session.nsteps, session.nsteps == 1 ? "" : "s", secs, log_path);
+	}
+out:
+	lhost_free(L);
+	runlog_close(rl);
+	free(text);
+	free(sets);
+	free(log_path);
+	free(commit);
+	free(argvj);
+	return rc;
+}
