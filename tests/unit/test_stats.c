@@ -1,5 +1,6 @@
 /* Unit tests for core/stats: describe, value_counts, groupby. */
 #include "tap.h"
+#include "fixture.h"
 #include "core/column.h"
 #include "core/frame.h"
 #include "core/frame_ops.h"
@@ -9,53 +10,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <time.h>
-
-static struct column *mk_int(const int64_t *v, const int *miss, size_t n)
-{
-	struct column *c = column_new(COL_INT, n);
-	for (size_t i = 0; i < n; i++) {
-		c->i64[i] = miss && miss[i] ? 0 : v[i];
-		c->valid[i] = !(miss && miss[i]);
-	}
-	column_compact_valid(c);
-	return c;
-}
-
-static struct column *mk_num(const double *v, size_t n)
-{
-	struct column *c = column_new(COL_NUM, n);
-	memcpy(c->num, v, n * sizeof(double));
-	return c;
-}
-
-static struct column *mk_cat(const char *const *levels, int32_t nl, const int32_t *codes, size_t n)
-{
-	char **lv = malloc((size_t)nl * sizeof(char *) + 1);
-	for (int32_t l = 0; l < nl; l++)
-		lv[l] = strdup(levels[l]);
-	int32_t *cd = malloc(n * sizeof(int32_t) + 1);
-	memcpy(cd, codes, n * sizeof(int32_t));
-	return column_new_cat(n, cd, lv, nl);
-}
-
-static struct column *mk_bool(const int8_t *v, size_t n)
-{
-	struct column *c = column_new(COL_BOOL, n);
-	memcpy(c->b, v, n);
-	return c;
-}
-
-static struct column *mk_time(const char *const *s, size_t n)
-{
-	struct column *c = column_new(COL_TIME, n);
-	for (size_t i = 0; i < n; i++) {
-		c->valid[i] = s[i] != NULL;
-		if (s[i] && parse_time(s[i], strlen(s[i]), &c->i64[i]) < 0)
-			abort();
-	}
-	column_compact_valid(c);
-	return c;
-}
 
 static double now_ms(void)
 {
