@@ -13,7 +13,7 @@ WB_VERSION := 0.1.0
 
 # Debian packages `make deps` installs when missing (pkg-config names above come from these).
 DEB_PKGS := gcc make pkg-config perl liblua5.4-dev libncurses-dev libreadline-dev \
-            libsqlite3-dev sqlite3 libjansson-dev libssl-dev tmux gnuplot-nox git
+            libsqlite3-dev sqlite3 libjansson-dev libssl-dev tmux gnuplot-nox git python3
 
 CC       ?= cc
 OPT      ?= -O2 -g
@@ -60,7 +60,7 @@ $(BUILD)/%.o: %.c
 	@echo "  CC     $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libwbengine.a
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h tests/unit/fixture.h $(BUILD)/libwbengine.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST   $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libwbengine.a $(LIBS)
@@ -80,13 +80,15 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "make deps: all packages present"; fi
 
-# The whole suite, warnings as errors.  TESTS_BUILD lets asan-test reuse this.
+# The whole suite, warnings as errors, in its own build directory.
 TEST_BUILD ?= build-test
 test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(TEST_BUILD) EXTRA_CFLAGS="-Werror $(EXTRA_CFLAGS)" check
 
-check: wb unit-tests
-	@WB=$(CURDIR)/wb BUILD=$(BUILD) sh tests/run-all.sh
+# Tests run the binary of their own build directory, so a sanitizer build
+# never replaces ./wb (which benchmarks and `make run` use).
+check: $(BUILD)/wb unit-tests
+	@WB=$(CURDIR)/$(BUILD)/wb WB_DATADIR=$(CURDIR) BUILD=$(BUILD) sh tests/run-all.sh
 
 asan-test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -9,7 +9,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 : "${WB:=$top/wb}" "${BUILD:=build}"
-export WB INPUTRC=/dev/null WB_TEST_TOP="$top" LC_ALL=C.UTF-8
+: "${WB_DATADIR:=$top}"
+export WB WB_DATADIR INPUTRC=/dev/null WB_TEST_TOP="$top" LC_ALL=C.UTF-8
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wb-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export WB_LOG="$tmp/lua-runs.db"
