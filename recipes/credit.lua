@@ -2,7 +2,7 @@
 --   wb run recipes/credit.lua [--seed N]
 -- Fits on the training split, applies to the test split, prints what each
 -- step learned, and checks the properties scoring relies on.
-local credit = assert(wb.read_csv(wb.datadir .. "/data/credit.csv") or wb.read_csv("data/credit.csv"))
+local credit = assert(wb.read_csv(wb.datadir .. "/data/credit.csv"))
 local train, test = credit:split{ test = 0.2, stratify = "Status", seed = wb.seed or 1 }
 
 local recipe = wb.recipe{ target = "Status",
