@@ -111,7 +111,7 @@ struct column *column_from_strings(const char *const *strs, size_t n)
 
 bool column_text_is_cat(size_t distinct, size_t nonmissing)
 {
-	return distinct <= 2 || (distinct <= 1000 && distinct * 2 <= nonmissing);
+	return distinct <= 2 || (distinct <= COLUMN_CAT_MAX_LEVELS && distinct * 2 <= nonmissing);
 }
 
 static int cmp_level(const void *a, const void *b)
@@ -150,6 +150,28 @@ struct column *column_to_cat(const struct column *s)
 	free(remap);
 	free(levels);
 	return column_new_cat(s->n, codes, sorted, n);
+}
+
+struct column *column_text_auto(struct column *str)
+{
+	struct strdict d;
+	size_t nonmissing = 0;
+	strdict_init(&d);
+	for (size_t i = 0; i < str->n; i++) {
+		size_t len;
+		const char *t = column_get_text(str, i, &len);
+		if (t) {
+			strdict_intern(&d, t, len);
+			nonmissing++;
+		}
+	}
+	bool cat = column_text_is_cat((size_t)d.n, nonmissing);
+	strdict_release(&d);
+	if (!cat)
+		return str;
+	struct column *out = column_to_cat(str);
+	column_unref(str);
+	return out;
 }
 
 void column_alloc_valid(struct column *c)

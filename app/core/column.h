@@ -65,9 +65,13 @@ struct column *column_from_strings(const char *const *strs, size_t n);
 /* The rule every loader uses to store text: a column is categorical when it
  * has few distinct values (<= 1000 and <= half the non-missing count, or
  * <= 2 distinct values), else free text. */
+#define COLUMN_CAT_MAX_LEVELS 1000
 bool column_text_is_cat(size_t distinct, size_t nonmissing);
 /* A CAT column with the text of a STR column (levels sorted bytewise). */
 struct column *column_to_cat(const struct column *str);
+/* Applies column_text_is_cat to a STR column: takes ownership of str and
+ * returns it unchanged, or a CAT column with its text (str released). */
+struct column *column_text_auto(struct column *str);
 
 /* Makes sure `valid` exists (all present) so a builder can clear entries. */
 void column_alloc_valid(struct column *c);

@@ -16,7 +16,7 @@ int csv_is_default_na(const char *s, size_t len);
 #include "core/column.h"
 #include "core/strdict.h"
 
-#define CSV_CAT_MAX_LEVELS 1000
+#define CSV_CAT_MAX_LEVELS COLUMN_CAT_MAX_LEVELS
 
 /* Chunk-local text cells, laid out like a STR column (NUL after each). */
 struct csv_tbuf {

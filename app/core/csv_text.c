@@ -171,7 +171,7 @@ struct column *csv_gtext_finish(struct csv_gtext *g)
 	size_t n = g->n;
 	int32_t nd = g->d.n;
 	int cat = !g->is_str && (g->forced == COL_CAT ||
-				 (g->forced < 0 && (nd <= 2 || 2 * (size_t)nd <= g->nonmiss)));
+				 (g->forced < 0 && column_text_is_cat((size_t)nd, g->nonmiss)));
 	if (!cat) {
 		if (!g->is_str)
 			csv_gtext_to_str(g);

@@ -1,6 +1,5 @@
 /* sql_read — run a query on a SQLite file and collect the rows as a frame. */
 #include "core/sql_read.h"
-#include "core/strdict.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -76,22 +75,7 @@ static struct column *sqlcol_build(struct sqlcol *c)
 				strs[i] = c->txt[i] = xstrdup(buf);
 			}
 		}
-		struct strdict d;
-		size_t nonmissing = 0;
-		strdict_init(&d);
-		for (size_t i = 0; i < c->n; i++)
-			if (strs[i]) {
-				strdict_intern(&d, strs[i], strlen(strs[i]));
-				nonmissing++;
-			}
-		size_t distinct = (size_t)d.n;
-		strdict_release(&d);
-		col = column_from_strings((const char *const *)strs, c->n);
-		if (column_text_is_cat(distinct, nonmissing)) {
-			struct column *cat = column_to_cat(col);
-			column_unref(col);
-			col = cat;
-		}
+		col = column_text_auto(column_from_strings((const char *const *)strs, c->n));
 		free(strs);
 	} else if (c->has_real || !c->has_int) {
 		col = column_new(COL_NUM, c->n);

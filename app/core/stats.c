@@ -420,8 +420,7 @@ struct frame *frame_describe(const struct frame *f)
 	}
 	frame_add(out, "column", column_from_strings(names, nc), NULL);
 	struct column *ks = column_from_strings(kinds, nc);
-	/* (column_to_cat passes NULL to memcpy for 0 rows) */
-	frame_add(out, "kind", nc ? column_to_cat(ks) : column_new(COL_CAT, 0), NULL);
+	frame_add(out, "kind", column_to_cat(ks), NULL);
 	column_unref(ks);
 #define INTCOL(field) do { \
 	for (size_t j = 0; j < nc; j++) iv[j] = ds[j].field; \

@@ -8,7 +8,6 @@
 #include "core/frame_ops.h"
 #include "core/sql_read.h"
 #include "core/stats.h"
-#include "core/strdict.h"
 #include "track/runlog.h"
 
 #include <jansson.h>
@@ -322,25 +321,8 @@ static struct column *column_from_lua(lua_State *L, int idx, size_t n, const cha
 				strs[i - 1] = lua_tostring(L, -1); /* anchored by the table */
 			lua_pop(L, 1);
 		}
-		c = column_from_strings(strs, n);
+		c = column_text_auto(column_from_strings(strs, n));
 		free(strs);
-		struct strdict d;
-		size_t nonmissing = 0;
-		strdict_init(&d);
-		for (size_t i = 0; i < n; i++) {
-			size_t len;
-			const char *t = column_get_text(c, i, &len);
-			if (t) {
-				strdict_intern(&d, t, len);
-				nonmissing++;
-			}
-		}
-		if (column_text_is_cat((size_t)d.n, nonmissing)) {
-			struct column *cat = column_to_cat(c);
-			column_unref(c);
-			c = cat;
-		}
-		strdict_release(&d);
 		return c;
 	}
 	enum col_kind kind = has_bool ? COL_BOOL : has_float || !has_int ? COL_NUM : COL_INT;
