@@ -386,18 +386,9 @@ int frame_split(const struct frame *f, const struct split_opts *o,
 		 * its rows (counting sort by class id), then one shuffle per class
 		 * from the same stream. */
 		size_t ng, *gid = frame_group_ids(&sc, 1, f->nrow, &ng, NULL);
-		size_t *start = xcalloc(ng + 1, sizeof(size_t));
-		for (size_t i = 0; i < f->nrow; i++)
-			start[gid[i] + 1]++;
-		for (size_t g = 0; g < ng; g++)
-			start[g + 1] += start[g];
-		size_t *fill = xmallocarray(ng + 1, sizeof(size_t));
-		memcpy(fill, start, (ng + 1) * sizeof(size_t));
-		for (size_t i = 0; i < f->nrow; i++)
-			rows[fill[gid[i]]++] = i;
+		size_t *start = frame_group_rows(gid, f->nrow, ng, rows);
 		for (size_t g = 0; g < ng; g++)
 			pick_test(&r, rows + start[g], start[g + 1] - start[g], o->test, is_test);
-		free(fill);
 		free(start);
 		free(gid);
 	}

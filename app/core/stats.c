@@ -178,6 +178,21 @@ size_t *frame_group_ids(struct column *const *cols, int ncols, size_t n, size_t 
 	return gid;
 }
 
+size_t *frame_group_rows(const size_t *gid, size_t n, size_t ngroups, size_t *rows)
+{
+	size_t *start = xcalloc(ngroups + 2, sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		start[gid[i] + 1]++;
+	for (size_t g = 0; g < ngroups; g++)
+		start[g + 1] += start[g];
+	size_t *fill = xmallocarray(ngroups + 1, sizeof(size_t));
+	memcpy(fill, start, (ngroups + 1) * sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		rows[fill[gid[i]]++] = i;
+	free(fill);
+	return start;
+}
+
 /* ---- small column builders ---- */
 
 static struct column *int_column(const int64_t *v, size_t n)
@@ -684,19 +699,8 @@ struct frame *frame_groupby(const struct frame *f, const char *const *keys, int 
 
 	gid = frame_group_ids(kc, nkeys, f->nrow, &ng, &first);
 	/* Rows of each group contiguous (counting sort by group id). */
-	start = xcalloc(ng + 2, sizeof(size_t));
 	rows = xmallocarray(f->nrow + 1, sizeof(size_t));
-	for (size_t i = 0; i < f->nrow; i++)
-		start[gid[i] + 1]++;
-	for (size_t g = 0; g < ng; g++)
-		start[g + 1] += start[g];
-	{
-		size_t *fill = xmallocarray(ng + 1, sizeof(size_t));
-		memcpy(fill, start, (ng + 1) * sizeof(size_t));
-		for (size_t i = 0; i < f->nrow; i++)
-			rows[fill[gid[i]]++] = i;
-		free(fill);
-	}
+	start = frame_group_rows(gid, f->nrow, ng, rows);
 	/* Groups in key order: sort the groups' first rows by the keys. */
 	{
 		struct column **kv = xmallocarray((size_t)nkeys, sizeof(*kv));

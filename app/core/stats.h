@@ -48,4 +48,9 @@ struct frame *frame_groupby(const struct frame *f, const char *const *keys, int 
 size_t *frame_group_ids(struct column *const *cols, int ncols, size_t n, size_t *ngroups,
 			size_t **first);
 
+/* Lays the n rows out group by group (a counting sort by gid, stable within
+ * a group): fills rows[0..n) and returns start[0..ngroups], so group g is
+ * rows[start[g] .. start[g+1]).  Caller frees the result. */
+size_t *frame_group_rows(const size_t *gid, size_t n, size_t ngroups, size_t *rows);
+
 #endif
