@@ -199,14 +199,12 @@ void runlog_int_bind_str(sqlite3_stmt *st, int i, const char *s)
  *   n  int64_t, negative binds NULL       d  double, NaN binds NULL
  * Returns the final sqlite result code (SQLITE_DONE on success).
  */
-static int run_sql(struct runlog *rl, const char *sql, const char *types, ...)
+static int run_vsql(struct runlog *rl, const char *sql, const char *types, va_list ap)
 {
 	sqlite3_stmt *st;
-	va_list ap;
 	int rc = sqlite3_prepare_v2(rl->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	va_start(ap, types);
 	for (int i = 1; types[i - 1]; i++) {
 		switch (types[i - 1]) {
 		case 's':
@@ -235,18 +233,21 @@ static int run_sql(struct runlog *rl, const char *sql, const char *types, ...)
 			WB_BUG("run_sql: bad type '%c'", types[i - 1]);
 		}
 	}
-	va_end(ap);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	/* Keep the step's error code: finalize would only repeat it, and the
-	 * message stays on the connection for db_error. */
-	if (rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		/* sqlite3_finalize below would overwrite errmsg with the same text;
-		 * harmless. */
-	}
+	/* Keep the step's error code; the message stays on the connection for
+	 * db_error. */
 	int frc = sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? (frc == SQLITE_OK ? SQLITE_DONE : frc) : rc;
+}
+
+static int run_sql(struct runlog *rl, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = run_vsql(rl, sql, types, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* BEGIN IMMEDIATE: waits (busy timeout) for the write lock up front. */
@@ -790,6 +791,24 @@ int runlog_add_step(struct runlog *rl, const char *run_id, const struct step_rec
 	return r;
 }
 
+/* One statement about an existing run, in its own write transaction:
+ * BEGIN IMMEDIATE, check the run exists, run sql (types as run_sql), commit. */
+static int run_write(struct runlog *rl, const char *run_id, const char *what,
+		     struct wb_err *err, const char *sql, const char *types, ...)
+{
+	if (tx_begin(rl, what, err) < 0)
+		return -1;
+	int r = check_run(rl, run_id, what, err);
+	if (r == 0) {
+		va_list ap;
+		va_start(ap, types);
+		if (run_vsql(rl, sql, types, ap) != SQLITE_DONE)
+			r = runlog_int_db_error(rl, err, what);
+		va_end(ap);
+	}
+	return tx_end(rl, r, what, err);
+}
+
 int runlog_log_param(struct runlog *rl, const char *run_id, const char *key,
 		     const char *value_json, struct wb_err *err)
 {
@@ -798,15 +817,9 @@ int runlog_log_param(struct runlog *rl, const char *run_id, const char *key,
 		 run_id ? run_id : "");
 	if (!key || !*key)
 		return wb_error(err, "%s: empty key", what);
-	if (tx_begin(rl, what, err) < 0)
-		return -1;
-	int r = check_run(rl, run_id, what, err);
 	/* A param logged twice keeps the last value. */
-	if (r == 0 && run_sql(rl, "INSERT OR REPLACE INTO params (run_id, key, value) "
-			      "VALUES (?1, ?2, ?3)", "sss", run_id, key,
-			      value_json ? value_json : "null") != SQLITE_DONE)
-		r = runlog_int_db_error(rl, err, what);
-	return tx_end(rl, r, what, err);
+	return run_write(rl, run_id, what, err, "INSERT OR REPLACE INTO params (run_id, key, value) "
+			 "VALUES (?1, ?2, ?3)", "sss", run_id, key, value_json ? value_json : "null");
 }
 
 int runlog_log_metric(struct runlog *rl, const char *run_id, const char *key,
@@ -817,14 +830,8 @@ int runlog_log_metric(struct runlog *rl, const char *run_id, const char *key,
 		 run_id ? run_id : "");
 	if (!key || !*key)
 		return wb_error(err, "%s: empty key", what);
-	if (tx_begin(rl, what, err) < 0)
-		return -1;
-	int r = check_run(rl, run_id, what, err);
-	if (r == 0 && run_sql(rl, "INSERT INTO metrics (run_id, key, value, step, time) "
-			      "VALUES (?1, ?2, ?3, ?4, ?5)", "ssdnd", run_id, key, value,
-			      step, now_unix()) != SQLITE_DONE)
-		r = runlog_int_db_error(rl, err, what);
-	return tx_end(rl, r, what, err);
+	return run_write(rl, run_id, what, err, "INSERT INTO metrics (run_id, key, value, step, time) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5)", "ssdnd", run_id, key, value, step, now_unix());
 }
 
 int runlog_set_tag(struct runlog *rl, const char *run_id, const char *key,
@@ -835,13 +842,8 @@ int runlog_set_tag(struct runlog *rl, const char *run_id, const char *key,
 		 run_id ? run_id : "");
 	if (!key || !*key)
 		return wb_error(err, "%s: empty key", what);
-	if (tx_begin(rl, what, err) < 0)
-		return -1;
-	int r = check_run(rl, run_id, what, err);
-	if (r == 0 && run_sql(rl, "INSERT OR REPLACE INTO tags (run_id, key, value) "
-			      "VALUES (?1, ?2, ?3)", "sss", run_id, key, value) != SQLITE_DONE)
-		r = runlog_int_db_error(rl, err, what);
-	return tx_end(rl, r, what, err);
+	return run_write(rl, run_id, what, err, "INSERT OR REPLACE INTO tags (run_id, key, value) "
+			 "VALUES (?1, ?2, ?3)", "sss", run_id, key, value);
 }
 
 int runlog_add_dataset(struct runlog *rl, const char *run_id, const char *hash_hex,
@@ -853,14 +855,9 @@ int runlog_add_dataset(struct runlog *rl, const char *run_id, const char *hash_h
 		 path ? path : (hash_hex ? hash_hex : ""), run_id ? run_id : "");
 	if (!hash_hex)
 		return wb_error(err, "%s: no hash", what);
-	if (tx_begin(rl, what, err) < 0)
-		return -1;
-	int r = check_run(rl, run_id, what, err);
-	if (r == 0 && run_sql(rl, "INSERT INTO datasets (run_id, hash, path, rows, cols, schema) "
-			      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "sssnns", run_id, hash_hex, path,
-			      rows, cols, schema_json) != SQLITE_DONE)
-		r = runlog_int_db_error(rl, err, what);
-	return tx_end(rl, r, what, err);
+	return run_write(rl, run_id, what, err, "INSERT INTO datasets (run_id, hash, path, rows, cols, "
+			 "schema) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "sssnns", run_id, hash_hex, path,
+			 rows, cols, schema_json);
 }
 
 int runlog_add_artifact(struct runlog *rl, const char *run_id, const char *path,
@@ -872,12 +869,7 @@ int runlog_add_artifact(struct runlog *rl, const char *run_id, const char *path,
 		 path ? path : "", run_id ? run_id : "");
 	if (!path)
 		return wb_error(err, "%s: no path", what);
-	if (tx_begin(rl, what, err) < 0)
-		return -1;
-	int r = check_run(rl, run_id, what, err);
-	if (r == 0 && run_sql(rl, "INSERT INTO artifacts (run_id, path, sha256, bytes, kind, created) "
-			      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "sssnsd", run_id, path, sha256_hex,
-			      bytes, kind, now_unix()) != SQLITE_DONE)
-		r = runlog_int_db_error(rl, err, what);
-	return tx_end(rl, r, what, err);
+	return run_write(rl, run_id, what, err, "INSERT INTO artifacts (run_id, path, sha256, bytes, "
+			 "kind, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "sssnsd", run_id, path,
+			 sha256_hex, bytes, kind, now_unix());
 }
