@@ -546,12 +546,7 @@ void column_hash(const struct column *c, struct wb_hash *h)
 			size_t m = c->n - i < BLOCK ? c->n - i : BLOCK;
 			for (size_t k = 0; k < m; k++) {
 				if (c->kind == COL_NUM) {
-					double v = c->num[i + k];
-					if (isnan(v))
-						v = NAN;
-					else if (v == 0)
-						v = 0.0; /* -0 hashes as 0 */
-					memcpy(&buf[k], &v, 8);
+					buf[k] = hash_f64_bits(c->num[i + k]);
 				} else {
 					bool ok = !c->valid || c->valid[i + k];
 					buf[k] = ok ? (uint64_t)c->i64[i + k] : 0;

@@ -30,7 +30,7 @@ void hash_u64(struct wb_hash *h, uint64_t v)
 	hash_update(h, b, 8);
 }
 
-void hash_f64(struct wb_hash *h, double v)
+uint64_t hash_f64_bits(double v)
 {
 	uint64_t bits;
 	if (isnan(v))
@@ -38,7 +38,12 @@ void hash_f64(struct wb_hash *h, double v)
 	else if (v == 0)
 		v = 0.0;
 	memcpy(&bits, &v, 8);
-	hash_u64(h, bits);
+	return bits;
+}
+
+void hash_f64(struct wb_hash *h, double v)
+{
+	hash_u64(h, hash_f64_bits(v));
 }
 
 void hash_strn(struct wb_hash *h, const char *s, size_t len)

@@ -25,6 +25,8 @@ void hash_init(struct wb_hash *h);
 void hash_update(struct wb_hash *h, const void *data, size_t len);
 void hash_u64(struct wb_hash *h, uint64_t v);
 void hash_f64(struct wb_hash *h, double v); /* all NaNs hash alike; -0 == 0 */
+/* The canonical bits hash_f64 hashes (one NaN, -0 as 0), for block hashing. */
+uint64_t hash_f64_bits(double v);
 /* Length-prefixed; s == NULL hashes as a distinct "missing" marker. */
 void hash_str(struct wb_hash *h, const char *s);
 void hash_strn(struct wb_hash *h, const char *s, size_t len);

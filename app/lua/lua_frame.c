@@ -273,10 +273,9 @@ static int is_na(lua_State *L, int idx)
 {
 	if (lua_isnil(L, idx))
 		return 1;
-	lua_getglobal(L, "wb");
-	lua_getfield(L, -1, "NA");
-	int r = lua_rawequal(L, idx < 0 ? idx - 2 : idx, -1);
-	lua_pop(L, 2);
+	lua_getfield(L, LUA_REGISTRYINDEX, LWB_NA);
+	int r = lua_rawequal(L, idx < 0 ? idx - 1 : idx, -1);
+	lua_pop(L, 1);
 	return r;
 }
 
@@ -505,8 +504,7 @@ static int f_col(lua_State *L)
 	struct frame *f = lwb_check_frame(L, 1);
 	int j;
 	struct column *c = check_col(L, f, 2, &j);
-	lua_getglobal(L, "wb");
-	lua_getfield(L, -1, "NA");
+	lua_getfield(L, LUA_REGISTRYINDEX, LWB_NA);
 	int na = lua_gettop(L);
 	lua_createtable(L, (int)(f->nrow < INT32_MAX ? f->nrow : INT32_MAX), 0);
 	for (size_t i = 0; i < f->nrow; i++) {

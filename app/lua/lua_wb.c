@@ -227,6 +227,8 @@ int luaopen_wb(lua_State *L)
 	lua_pushliteral(L, "wb.NA");
 	lua_setfield(L, -2, "__name");
 	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, LWB_NA); /* safe from `wb = nil` */
 	lua_setfield(L, -2, "NA");
 
 	lwb_open_frame(L);

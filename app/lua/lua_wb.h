@@ -16,6 +16,8 @@
 #include "core/frame.h"
 
 #define LWB_FRAME "wb.frame"
+/* Registry key of wb.NA, the missing value in Lua arrays made from frames. */
+#define LWB_NA "wb.NA"
 
 struct runlog;
 
