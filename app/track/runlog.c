@@ -834,6 +834,27 @@ int runlog_log_metric(struct runlog *rl, const char *run_id, const char *key,
 			 "VALUES (?1, ?2, ?3, ?4, ?5)", "ssdnd", run_id, key, value, step, now_unix());
 }
 
+int runlog_log_metrics(struct runlog *rl, const char *run_id, size_t n,
+		       const char *const *keys, const double *values, const int64_t *steps,
+		       struct wb_err *err)
+{
+	char what[160];
+	snprintf(what, sizeof(what), "cannot log %zu metrics of run '%s'", n,
+		 run_id ? run_id : "");
+	if (!n)
+		return 0;
+	if (tx_begin(rl, what, err) < 0)
+		return -1;
+	int r = check_run(rl, run_id, what, err);
+	double t = now_unix();
+	for (size_t k = 0; r == 0 && k < n; k++)
+		if (run_sql(rl, "INSERT INTO metrics (run_id, key, value, step, time) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5)", "ssdnd", run_id, keys[k], values[k],
+			    steps[k], t) != SQLITE_DONE)
+			r = runlog_int_db_error(rl, err, what);
+	return tx_end(rl, r, what, err);
+}
+
 int runlog_set_tag(struct runlog *rl, const char *run_id, const char *key,
 		   const char *value, struct wb_err *err)
 {

@@ -96,6 +96,14 @@ int runlog_log_param(struct runlog *rl, const char *run_id, const char *key,
 /* step < 0: no step/iteration. */
 int runlog_log_metric(struct runlog *rl, const char *run_id, const char *key,
 		      double value, int64_t step, struct wb_err *err);
+/* n metrics in one transaction (per-round training curves); steps[k] < 0:
+ * no step. */
+int runlog_log_metrics(struct runlog *rl, const char *run_id, size_t n,
+		       const char *const *keys, const double *values, const int64_t *steps,
+		       struct wb_err *err);
+/* The last value logged for key in the run: 0 found, 1 none, -1 error. */
+int runlog_last_metric(struct runlog *rl, const char *run_id, const char *key, double *value,
+		       struct wb_err *err);
 int runlog_set_tag(struct runlog *rl, const char *run_id, const char *key,
 		   const char *value, struct wb_err *err);
 int runlog_add_dataset(struct runlog *rl, const char *run_id, const char *hash_hex,

@@ -350,3 +350,25 @@ int runlog_show_run(struct runlog *rl, const char *id_or_prefix, json_t **out,
 	*out = run;
 	return 0;
 }
+
+int runlog_last_metric(struct runlog *rl, const char *run_id, const char *key, double *value,
+		       struct wb_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(rl->db, "SELECT value FROM metrics WHERE run_id = ?1 AND key = ?2 "
+			       "ORDER BY rowid DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return runlog_int_db_error(rl, err, "cannot read metrics");
+	runlog_int_bind_str(st, 1, run_id);
+	runlog_int_bind_str(st, 2, key);
+	int rc = sqlite3_step(st), r;
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+		r = 0;
+	} else if (rc == SQLITE_DONE) {
+		r = 1;
+	} else {
+		r = runlog_int_db_error(rl, err, "cannot read metrics");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
