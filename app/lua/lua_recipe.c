@@ -162,6 +162,16 @@ static void push_json(lua_State *L, const json_t *v)
 	}
 }
 
+json_t *lwb_to_json(lua_State *L, int idx, const char **why)
+{
+	return to_json(L, idx, 0, why);
+}
+
+void lwb_push_json(lua_State *L, const json_t *v)
+{
+	push_json(L, v);
+}
+
 /* ---------------------------------------------------------------- selectors */
 
 static void push_selector(lua_State *L, struct selector *s)
@@ -271,7 +281,7 @@ static int find_pcall(lua_State *L)
 	return 1;
 }
 
-static int match_cb(void *ud, const char *pattern, const char *name, struct wb_err *err)
+int lwb_match(void *ud, const char *pattern, const char *name, struct wb_err *err)
 {
 	lua_State *L = ud;
 	lua_pushcfunction(L, find_pcall);
@@ -587,6 +597,13 @@ static int l_recipe(lua_State *L)
 	return 1;
 }
 
+struct recipe *lwb_check_recipe(lua_State *L, int idx)
+{
+	struct recipe *r = check_box(L, idx, LWB_RECIPE);
+	bind_state(L, r);
+	return r;
+}
+
 static int recipe_gc(lua_State *L)
 {
 	struct lbox *b = lua_touserdata(L, 1);
@@ -618,7 +635,7 @@ static int recipe_fit_l(lua_State *L)
 	struct frame *f = lwb_check_frame(L, 2);
 	double t0 = lwb_now();
 	bind_state(L, r);
-	struct recipe_fit_opts o = { match_cb, L };
+	struct recipe_fit_opts o = { lwb_match, L };
 	struct frame *baked = NULL;
 	struct wb_err err;
 	struct recipe *fitted = recipe_fit(r, f, &o, &baked, &err);

@@ -233,5 +233,6 @@ int luaopen_wb(lua_State *L)
 
 	lwb_open_frame(L);
 	lwb_open_recipe(L);
+	lwb_open_model(L);
 	return 1;
 }

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 #include "core/err.h"
 #include "core/frame.h"
+#include <jansson.h>
 
 #define LWB_FRAME "wb.frame"
 /* Registry key of wb.NA, the missing value in Lua arrays made from frames. */
@@ -29,6 +30,7 @@ struct lwb_session {
 	unsigned long long seed;    /* the run's seed (wb.seed) */
 	int nsteps;
 	char last_failure[1024];    /* the last operational failure, for hints */
+	int gate_failed;            /* a wb.check failed: the face exits with 3 */
 };
 
 /* Registers s (not owned; it must outlive the state's use of it). */
@@ -59,6 +61,17 @@ void lwb_record(lua_State *L, const char *kind, const char *params_json,
 		const struct frame *output, const char *extra_hash,
 		double started, const struct wb_err *failure);
 
+struct recipe;
+/* The unfitted recipe (wb.recipe{...}) at idx, its custom steps bound to L;
+ * raises an argument error otherwise. */
+struct recipe *lwb_check_recipe(lua_State *L, int idx);
+/* The recipe engine's match() callback: string.find in L (ud = L). */
+int lwb_match(void *ud, const char *pattern, const char *name, struct wb_err *err);
+/* Lua value <-> JSON (tables with string keys are objects, sequences are
+ * arrays).  NULL with *why set for a value JSON cannot hold. */
+json_t *lwb_to_json(lua_State *L, int idx, const char **why);
+void lwb_push_json(lua_State *L, const json_t *v);
+
 /* Opens module `wb` (all binding files) and leaves it on the stack. */
 int luaopen_wb(lua_State *L);
 
@@ -66,5 +79,6 @@ int luaopen_wb(lua_State *L);
  * stack (and registers its metatables). */
 void lwb_open_frame(lua_State *L);
 void lwb_open_recipe(lua_State *L);
+void lwb_open_model(lua_State *L);
 
 #endif
