@@ -6,6 +6,8 @@
 #ifndef WB_CLI_H
 #define WB_CLI_H
 
+#include <stddef.h>
+
 enum { WB_EXIT_OK = 0, WB_EXIT_ERROR = 1, WB_EXIT_USAGE = 2, WB_EXIT_GATE = 3 };
 
 /* Each takes the arguments after the subcommand name (argv[0] is the
@@ -13,6 +15,40 @@ enum { WB_EXIT_OK = 0, WB_EXIT_ERROR = 1, WB_EXIT_USAGE = 2, WB_EXIT_GATE = 3 };
 int cmd_run(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+struct lua_State;
+
+/* A Lua text run as one recorded run (wb run, wb train). */
+struct cli_exec {
+	const char *kind;           /* runs.kind: "run", "train" */
+	const char *name;           /* recipe path or command name */
+	const char *text;           /* the Lua text (stored with the run) */
+	size_t text_len;
+	const char **sets;          /* "key=value" put typed into wb.params */
+	int nsets;
+	const char **raw_keys, **raw_values; /* put into wb.params as strings */
+	int nraw;
+	unsigned long long seed;
+	int have_seed;
+	const char *log_flag;
+	int json_out;               /* print goes to stderr; a JSON summary to stdout */
+	int argc;
+	char **argv;
+	/* Prints the outcome instead of the default JSON summary (ok: the
+	 * text ran without error). */
+	void (*result)(struct lua_State *L, int ok, const char *run_id, const char *status,
+		       double seconds, const char *log, void *ud);
+	void *ud;
+};
+
+/* Runs x; returns the exit code (0, 1, 3 gate failed, 130 interrupted). */
+int cli_exec(struct cli_exec *x);
+/* Handles the options every cli_exec command shares (--set k=v, --seed N,
+ * --log PATH, --json) at argv[*i]: 1 used (advancing *i past a value),
+ * 0 not one of them, -1 a usage error (*rc set). */
+int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const char *usage,
+		    const char *cmd, int *rc);
 
 /* The run log path: the --log value if given, else $WB_LOG, else the
  * default (.wb/runs.db in the nearest parent holding .wb/, else here).

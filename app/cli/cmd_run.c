@@ -155,75 +155,109 @@ static void report_failure(const char *msg, const struct lwb_session *s)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *recipe = NULL, *log_flag = NULL;
-	int json_out = 0, have_seed = 0;
-	unsigned long long seed = 0;
-	const char **sets = xcalloc((size_t)argc + 1, sizeof(char *));
-	int nsets = 0, rc = WB_EXIT_ERROR;
+	const char *recipe = NULL;
+	struct cli_exec x;
+	memset(&x, 0, sizeof(x));
+	x.sets = xcalloc((size_t)argc + 1, sizeof(char *));
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--set") || !strcmp(a, "-s")) {
-			if (++i >= argc || !strchr(argv[i], '=')) {
-				free(sets);
-				return cli_usage(USAGE, "run: --set needs key=value");
-			}
-			sets[nsets++] = argv[i];
-		} else if (!strncmp(a, "--set=", 6)) {
-			if (!strchr(a + 6, '=')) {
-				free(sets);
-				return cli_usage(USAGE, "run: --set needs key=value");
-			}
-			sets[nsets++] = a + 6;
-		} else if (!strcmp(a, "--seed")) {
-			char *end;
-			errno = 0;
-			if (++i >= argc || !*argv[i] || (seed = strtoull(argv[i], &end, 10), *end) ||
-			    errno || argv[i][0] == '-') {
-				free(sets);
-				return cli_usage(USAGE, "run: --seed needs a non-negative integer");
-			}
-			have_seed = 1;
-		} else if (!strcmp(a, "--log")) {
-			if (++i >= argc) {
-				free(sets);
-				return cli_usage(USAGE, "run: --log needs a path");
-			}
-			log_flag = argv[i];
-		} else if (!strcmp(a, "--json")) {
-			json_out = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		int used = cli_exec_option(&x, argc, argv, &i, USAGE, "run", &rc);
+		if (used < 0) {
+			free(x.sets);
+			return rc;
+		}
+		if (used)
+			continue;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			printf("usage: %s\n", USAGE);
-			free(sets);
+			free(x.sets);
 			return WB_EXIT_OK;
 		} else if (a[0] == '-' && a[1]) {
-			free(sets);
+			free(x.sets);
 			return cli_usage(USAGE, "run: unknown option '%s'", a);
 		} else if (!recipe) {
 			recipe = a;
 		} else {
-			free(sets);
+			free(x.sets);
 			return cli_usage(USAGE, "run: one recipe at a time (got '%s' and '%s')", recipe, a);
 		}
 	}
 	if (!recipe) {
-		free(sets);
+		free(x.sets);
 		return cli_usage(USAGE, "run: which recipe?");
 	}
-
 	struct wb_err err;
 	size_t text_len = 0;
 	char *text = read_file(recipe, &text_len, &err);
+	if (!text) {
+		cli_error("%s", err.msg);
+		free(x.sets);
+		return WB_EXIT_ERROR;
+	}
+	x.kind = "run";
+	x.name = recipe;
+	x.text = text;
+	x.text_len = text_len;
+	x.argc = argc;
+	x.argv = argv;
+	rc = cli_exec(&x);
+	free(text);
+	free(x.sets);
+	return rc;
+}
+
+int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const char *usage,
+		    const char *cmd, int *rc)
+{
+	const char *a = argv[*i];
+	if (!strcmp(a, "--set") || !strcmp(a, "-s") || !strncmp(a, "--set=", 6)) {
+		const char *v = a[5] == '=' ? a + 6 : (++*i < argc ? argv[*i] : NULL);
+		if (!v || !strchr(v, '=') || v[0] == '=') {
+			*rc = cli_usage(usage, "%s: --set needs key=value", cmd);
+			return -1;
+		}
+		x->sets[x->nsets++] = v;
+		return 1;
+	}
+	if (!strcmp(a, "--seed")) {
+		char *end;
+		errno = 0;
+		if (++*i >= argc || !*argv[*i] || (x->seed = strtoull(argv[*i], &end, 10), *end) ||
+		    errno || argv[*i][0] == '-') {
+			*rc = cli_usage(usage, "%s: --seed needs a non-negative integer", cmd);
+			return -1;
+		}
+		x->have_seed = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--log")) {
+		if (++*i >= argc) {
+			*rc = cli_usage(usage, "%s: --log needs a path", cmd);
+			return -1;
+		}
+		x->log_flag = argv[*i];
+		return 1;
+	}
+	if (!strcmp(a, "--json")) {
+		x->json_out = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_exec(struct cli_exec *x)
+{
+	int rc = WB_EXIT_ERROR;
+	unsigned long long seed = x->seed;
 	char msg[8192];
 	lua_State *L = NULL;
 	struct runlog *rl = NULL;
 	char *log_path = NULL, *commit = NULL, *argvj = NULL;
 	struct lwb_session session;
 	memset(&session, 0, sizeof(session));
-	if (!text) {
-		cli_error("%s", err.msg);
-		goto out;
-	}
+	struct wb_err err;
 
 	L = lhost_new();
 	if (!L) {
@@ -235,7 +269,7 @@ int cmd_run(int argc, char **argv)
 		cli_error("startup script: %s", msg);
 		goto out;
 	}
-	if (json_out) {
+	if (x->json_out) {
 		lua_pushcfunction(L, print_to_stderr);
 		lua_setglobal(L, "print");
 	}
@@ -243,23 +277,28 @@ int cmd_run(int argc, char **argv)
 	/* Settings: flags beat the environment beat workbench.lua. */
 	lua_getglobal(L, "wb");
 	lua_getfield(L, -1, "config");
-	if (!have_seed) {
+	if (!x->have_seed) {
 		lua_getfield(L, -1, "seed");
 		seed = lua_isinteger(L, -1) ? (unsigned long long)lua_tointeger(L, -1) : 42;
 		lua_pop(L, 1);
 	}
 	const char *cfg_log = NULL;
-	if (!log_flag && !getenv("WB_LOG") && lua_getfield(L, -1, "log") == LUA_TSTRING)
+	if (!x->log_flag && !getenv("WB_LOG") && lua_getfield(L, -1, "log") == LUA_TSTRING)
 		cfg_log = lua_tostring(L, -1);
-	log_path = cli_log_path(log_flag ? log_flag : cfg_log);
+	log_path = cli_log_path(x->log_flag ? x->log_flag : cfg_log);
 	lua_settop(L, 0);
 
 	lua_getglobal(L, "wb");
 	lua_getfield(L, -1, "params");
-	for (int k = 0; k < nsets; k++) {
-		const char *eq = strchr(sets[k], '=');
-		lua_pushlstring(L, sets[k], (size_t)(eq - sets[k]));
+	for (int k = 0; k < x->nsets; k++) {
+		const char *eq = strchr(x->sets[k], '=');
+		lua_pushlstring(L, x->sets[k], (size_t)(eq - x->sets[k]));
 		push_typed(L, eq + 1);
+		lua_settable(L, -3);
+	}
+	for (int k = 0; k < x->nraw; k++) {
+		lua_pushstring(L, x->raw_keys[k]);
+		lua_pushstring(L, x->raw_values[k]);
 		lua_settable(L, -3);
 	}
 	lua_settop(L, 0);
@@ -270,12 +309,12 @@ int cmd_run(int argc, char **argv)
 	}
 	char cwd[PATH_MAX];
 	int dirty;
-	commit = git_state(recipe, &dirty);
-	argvj = argv_json(argc, argv);
+	commit = git_state(x->name, &dirty);
+	argvj = argv_json(x->argc, x->argv);
 	struct run_info info = {
-		.kind = "run",
-		.name = recipe,
-		.recipe_text = text,
+		.kind = x->kind,
+		.name = x->name,
+		.recipe_text = x->text,
 		.argv_json = argvj,
 		.wb_version = WB_VERSION,
 		.seed = seed,
@@ -300,8 +339,8 @@ int cmd_run(int argc, char **argv)
 
 	double t0 = lwb_now();
 	char chunk[PATH_MAX + 2];
-	snprintf(chunk, sizeof(chunk), "@%s", recipe);
-	int status = lhost_dostring(L, text, text_len, chunk, msg, sizeof(msg));
+	snprintf(chunk, sizeof(chunk), "@%s", x->name);
+	int status = lhost_dostring(L, x->text, x->text_len, chunk, msg, sizeof(msg));
 	double secs = lwb_now() - t0;
 
 	sigaction(SIGINT, &old_int, NULL);
@@ -315,6 +354,13 @@ int cmd_run(int argc, char **argv)
 	} else if (lhost_interrupted()) {
 		final = "interrupted";
 		rc = 130;
+	} else if (session.gate_failed) {
+		/* A gate's message says everything; the traceback is noise. */
+		char *tb = strstr(msg, "\nstack traceback:");
+		if (tb)
+			*tb = '\0';
+		final = "failed";
+		rc = WB_EXIT_GATE;
 	} else {
 		final = "failed";
 		rc = WB_EXIT_ERROR;
@@ -325,7 +371,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (status != LUA_OK)
 		report_failure(msg, &session);
-	if (json_out) {
+	if (x->result) {
+		x->result(L, status == LUA_OK, session.run_id, final, secs, log_path, x->ud);
+	} else if (x->json_out) {
 		json_t *o = json_pack("{s:s,s:s,s:f,s:i,s:s}", "run_id", session.run_id, "status", final,
 				      "seconds", secs, "steps", session.nsteps, "log", log_path);
 		json_t *e = status != LUA_OK ? json_string(msg) : NULL;
@@ -334,15 +382,13 @@ int cmd_run(int argc, char **argv)
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(o);
-	} else {
+	}
+	if (!x->json_out)
 		fprintf(stderr, "wb: run %.8s %s (%d step%s, %.2f s) in %s\n", session.run_id, final,
 			session.nsteps, session.nsteps == 1 ? "" : "s", secs, log_path);
-	}
 out:
 	lhost_free(L);
 	runlog_close(rl);
-	free(text);
-	free(sets);
 	free(log_path);
 	free(commit);
 	free(argvj);

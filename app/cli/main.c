@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run a Lua recipe headless, recorded in the run log" },
 	{ "runs", cmd_runs, "list recorded runs" },
+	{ "train", cmd_train, "train a model on a CSV file and print its metrics" },
 	{ "show", cmd_show, "show one run: steps, params, metrics, datasets, artifacts" },
 };
 
