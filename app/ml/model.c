@@ -143,6 +143,7 @@ void model_free(struct model *m)
 	free_strs(m->features, m->p);
 	free(m->ncat);
 	free(m->weight);
+	free(m->json);
 	if (m->recipe)
 		recipe_free(m->recipe);
 	free(m);
@@ -533,16 +534,15 @@ static int build_target(const struct model *m, const struct frame *f, struct mlb
 	return 0;
 }
 
+static char *encode(const struct model *m);
+
 static void model_seal(struct model *m)
 {
-	char *json = model_to_json(m);
-	struct wb_hash h;
+	free(m->json);
+	m->json = encode(m);
 	unsigned char bin[WB_HASH_LEN];
-	hash_init(&h);
-	hash_update(&h, json, strlen(json));
-	hash_final(&h, bin);
+	hash_bytes(m->json, strlen(m->json), bin);
 	hash_hex(bin, m->json_hash);
-	free(json);
 }
 
 int model_train(struct model *m, const struct frame *train, const struct model_train_opts *o,
@@ -660,9 +660,9 @@ int model_train(struct model *m, const struct frame *train, const struct model_t
 	if (m->type->fit(m, &tb.d, &ctx, err) < 0)
 		goto out;
 	m->fitted = 1;
-	model_seal(m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	m->train_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	model_seal(m);
 	rc = 0;
 out:
 	mlbuf_release(&tb);
@@ -806,6 +806,11 @@ static const char *task_name(enum model_task t)
 }
 
 char *model_to_json(const struct model *m)
+{
+	return m->json ? xstrdup(m->json) : encode(m);
+}
+
+static char *encode(const struct model *m)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "format", json_string(MODEL_FORMAT));

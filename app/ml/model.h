@@ -156,8 +156,12 @@ struct model {
 	struct recipe *recipe;   /* the fitted recipe (owned), or NULL */
 	uint64_t seed;
 	size_t train_rows;
-	double train_seconds;    /* wall time of model_train (not serialized) */
+	double train_seconds;    /* wall time of model_train's recipe and fit
+				  * (not the JSON encoding; not serialized) */
 	char json_hash[WB_HASH_HEX]; /* sha256 of model_to_json once fitted */
+	char *json;              /* the JSON text, kept once fitted: a large
+				  * forest takes seconds to serialise, and
+				  * hashing, the artifact and save all need it */
 };
 
 /* Makes a family available by name; the type must outlive the process. */
