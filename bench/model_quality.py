@@ -11,8 +11,8 @@ Comparable settings:
   logistic  wb: default recipe (median/mode impute, standardize, one-hot), C=1
             sk: SimpleImputer(median)/(most_frequent) + StandardScaler +
                 OneHotEncoder, LogisticRegression(C=1, lbfgs, multinomial)
-  forest    wb: trees=300 (ordinal codes, missing kept)
-            sk: RandomForest(300 trees, sqrt features (classification) /
+  forest    wb: trees=100 (ordinal codes, missing kept)
+            sk: RandomForest(100 trees, sqrt features (classification) /
                 1.0 (regression: sklearn's default)), ordinal codes, median
                 imputation (sklearn 1.2 forests do not take NaN)
   gbdt      wb: rounds=200 max_depth=4 learning_rate=0.05
@@ -43,7 +43,7 @@ DATASETS = [  # name, target, task
     ("diamonds", "price", "r"), ("diabetes", "progression", "r"),
 ]
 FAMILIES = {"c": ["logistic", "forest", "gbdt"], "r": ["linear", "forest", "gbdt"]}
-WB_SETS = {"logistic": ["C=1"], "linear": [], "forest": ["trees=300"],
+WB_SETS = {"logistic": ["C=1"], "linear": [], "forest": ["trees=100"],
            "gbdt": ["rounds=200", "max_depth=4", "learning_rate=0.05"]}
 FOLDS, SEED = 5, 7
 
@@ -71,8 +71,8 @@ def peer_model(family, task, nclass):
         return LinearRegression()
     if family == "forest":
         if task == "c":
-            return RandomForestClassifier(n_estimators=300, random_state=SEED, n_jobs=2)
-        return RandomForestRegressor(n_estimators=300, random_state=SEED, n_jobs=2)
+            return RandomForestClassifier(n_estimators=100, random_state=SEED, n_jobs=2)
+        return RandomForestRegressor(n_estimators=100, random_state=SEED, n_jobs=2)
     kw = dict(n_estimators=200, max_depth=4, learning_rate=0.05, tree_method="hist",
               n_jobs=2, random_state=SEED)
     return xgb.XGBClassifier(**kw) if task == "c" else xgb.XGBRegressor(**kw)
