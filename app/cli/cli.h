@@ -55,6 +55,11 @@ int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const cha
  * Caller frees. */
 char *cli_log_path(const char *flag_value);
 
+/* A whole file as a NUL-terminated heap string (*len bytes), or NULL with
+ * "cannot open '<path>': <reason>". */
+struct wb_err;
+char *cli_read_file(const char *path, size_t *len, struct wb_err *err);
+
 /* "wb: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "wb <cmd>: <message>" plus "usage: ..." on stderr; returns WB_EXIT_USAGE. */

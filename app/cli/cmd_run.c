@@ -33,32 +33,6 @@ static void on_signal(int sig)
 		lhost_interrupt(running);
 }
 
-static char *read_file(const char *path, size_t *len, struct wb_err *err)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		wb_error(err, "cannot open recipe '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, n = 0, got;
-	char *buf = xmalloc(cap);
-	while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		free(buf);
-		wb_error(err, "cannot read recipe '%s'", path);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* Pushes a --set value typed: true/false, integer, number, else string. */
 static void push_typed(lua_State *L, const char *v)
 {
@@ -190,7 +164,7 @@ int cmd_run(int argc, char **argv)
 	}
 	struct wb_err err;
 	size_t text_len = 0;
-	char *text = read_file(recipe, &text_len, &err);
+	char *text = cli_read_file(recipe, &text_len, &err);
 	if (!text) {
 		cli_error("%s", err.msg);
 		free(x.sets);

@@ -27,24 +27,6 @@ static const char USAGE[] =
 	"[--test FILE | --split F] [--valid FILE] [--task classification|regression] "
 	"[-o MODEL.json] [--seed N] [--log PATH] [--json]";
 
-static char *read_text(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	size_t cap = 8192, n = 0, got;
-	char *buf = xmalloc(cap);
-	while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -211,9 +193,10 @@ int cmd_train(int argc, char **argv)
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/lua/wb/train.lua", lhost_datadir());
 	size_t len;
-	char *text = read_text(path, &len);
+	struct wb_err err;
+	char *text = cli_read_file(path, &len, &err);
 	if (!text) {
-		cli_error("cannot read '%s': %s (is WB_DATADIR right?)", path, strerror(errno));
+		cli_error("%s (is WB_DATADIR right?)", err.msg);
 		rc = WB_EXIT_ERROR;
 		goto out;
 	}

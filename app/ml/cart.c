@@ -1101,3 +1101,27 @@ out:
 		cart_free(t);
 	return rc;
 }
+
+const char *const cart_crit_names[] = { "gini", "entropy", "squared_error", NULL };
+
+int cart_task_params(const struct model *m, int crit, const struct mldata *d,
+		     struct cart_params *cp, struct wb_err *err)
+{
+	if (m->task == MODEL_CLASSIFY) {
+		if (crit == CART_SQUARED)
+			return model_error(m, err, "parameter 'criterion' must be 'gini' or "
+					   "'entropy' for classification, got 'squared_error'");
+		cp->crit = crit < 0 ? CART_GINI : (enum cart_crit)crit;
+		cp->nclass = d->nclass;
+		return 0;
+	}
+	if (crit >= 0 && crit != CART_SQUARED)
+		return model_error(m, err, "parameter 'criterion' must be 'squared_error' "
+				   "for regression, got '%s'", cart_crit_names[crit]);
+	const json_t *cw = json_object_get(m->params, "class_weight");
+	if (cw && !json_is_null(cw))
+		return model_error(m, err, "parameter 'class_weight' applies only to "
+				   "classification");
+	cp->crit = CART_SQUARED;
+	return 0;
+}

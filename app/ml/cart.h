@@ -137,4 +137,12 @@ void cart_describe(const struct cart_tree *t, const char *const *names, int leve
 
 void cart_free(struct cart_tree *t);
 
+/* "gini", "entropy", "squared_error" (NULL-terminated), indexed by enum cart_crit. */
+extern const char *const cart_crit_names[];
+/* Sets cp->crit and cp->nclass for m's task from the criterion parameter
+ * (crit < 0: the task's default); a criterion or class_weight that does not
+ * fit the task is an error naming the parameter.  Shared by tree and forest. */
+int cart_task_params(const struct model *m, int crit, const struct mldata *d,
+		     struct cart_params *cp, struct wb_err *err);
+
 #endif

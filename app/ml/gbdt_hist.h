@@ -82,18 +82,20 @@ struct gbdt_grow_opts {
 	double min_child_weight, lambda, alpha, gamma, learning_rate;
 };
 
-/* A leaf of the last grown tree and its rows: rows[begin..end). */
+/* A leaf of the last grown tree and its rows: rows[begin..end) (rows is
+ * the caller's array or the grower's second row buffer). */
 struct gbdt_leaf {
 	int node;
 	size_t begin, end;
+	const uint32_t *rows;
 };
 
 struct gbdt_grower;
 
 struct gbdt_grower *gbdt_grower_new(const struct gbdt_bins *b, const struct gbdt_grow_opts *o);
 void gbdt_grower_free(struct gbdt_grower *g);
-/* Grows t (emptied first) on rows[0..m) (reordered in place: each leaf's
- * rows end up contiguous) with gradients gh (indexed by row).  fmask[j]
+/* Grows t (emptied first) on rows[0..m) (overwritten: each leaf's rows end
+ * up contiguous, in rows or in a buffer of the grower, see gbdt_leaf) with gradients gh (indexed by row).  fmask[j]
  * says whether feature j may split (NULL: all).  Adds each split's gain to
  * gain[feature].  *leaves gets the grower's leaf list (valid until the next
  * call). */

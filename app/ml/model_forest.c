@@ -50,7 +50,6 @@ static const char *const forest_params[] = {
 	"sample_fraction", "bootstrap", "criterion", "class_weight", "oob", "max_bins", NULL,
 };
 
-static const char *const crit_names[] = { "gini", "entropy", "squared_error", NULL };
 
 struct forest_state {
 	/* parameters */
@@ -98,7 +97,7 @@ static int forest_init(struct model *m, struct wb_err *err)
 	    model_param_int(m, "min_samples_split", 2, 2, 1L << 40, &s->min_split, err) < 0 ||
 	    model_param_num(m, "sample_fraction", 1.0, 0, 1, 1, 0, &s->sample_fraction, err) < 0 ||
 	    model_param_bool(m, "bootstrap", 1, &s->bootstrap, err) < 0 ||
-	    model_param_enum(m, "criterion", crit_names, -1, &s->crit, err) < 0 ||
+	    model_param_enum(m, "criterion", cart_crit_names, -1, &s->crit, err) < 0 ||
 	    model_param_bool(m, "oob", 1, &s->oob, err) < 0 ||
 	    model_param_int(m, "max_bins", 256, 2, 65535, &s->max_bins, err) < 0)
 		return -1;
@@ -213,22 +212,8 @@ static int forest_fit(struct model *m, const struct mldata *d, const struct mode
 	int classify = m->task == MODEL_CLASSIFY;
 	struct cart_params cp;
 	memset(&cp, 0, sizeof(cp));
-	if (classify) {
-		if (s->crit == CART_SQUARED)
-			return model_error(m, err, "parameter 'criterion' must be 'gini' or "
-					   "'entropy' for classification, got 'squared_error'");
-		cp.crit = s->crit < 0 ? CART_GINI : (enum cart_crit)s->crit;
-		cp.nclass = d->nclass;
-	} else {
-		if (s->crit >= 0 && s->crit != CART_SQUARED)
-			return model_error(m, err, "parameter 'criterion' must be 'squared_error' "
-					   "for regression, got '%s'", crit_names[s->crit]);
-		const json_t *cw = json_object_get(m->params, "class_weight");
-		if (cw && !json_is_null(cw))
-			return model_error(m, err, "parameter 'class_weight' applies only to "
-					   "classification");
-		cp.crit = CART_SQUARED;
-	}
+	if (cart_task_params(m, s->crit, d, &cp, err) < 0)
+		return -1;
 	int p = d->p;
 	if (s->mtry_param >= 1 && s->mtry_param > p)
 		return model_error(m, err, "parameter 'mtry' must be at most the number of "

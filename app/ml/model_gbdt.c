@@ -809,7 +809,7 @@ static int gbdt_fit(struct model *m, const struct mldata *d, const struct model_
 				for (int l = 0; l < nleaf; l++) {
 					size_t q = 0;
 					for (size_t a = leaves[l].begin; a < leaves[l].end; a++) {
-						uint32_t i = rows[a];
+						uint32_t i = leaves[l].rows[a];
 						med[q++] = (struct wv){ d->y[i] - F[i], wt(&tt, i) };
 					}
 					tree->value[leaves[l].node] = s->lr * wmedian(med, q);
@@ -819,8 +819,9 @@ static int gbdt_fit(struct model *m, const struct mldata *d, const struct model_
 #pragma omp parallel for schedule(dynamic, 1) if (n >= PAR_ROWS)
 				for (int l = 0; l < nleaf; l++) {
 					double v = tree->value[leaves[l].node];
+					const uint32_t *lr = leaves[l].rows;
 					for (size_t a = leaves[l].begin; a < leaves[l].end; a++)
-						F[rows[a] * (size_t)k + (size_t)c] += v;
+						F[lr[a] * (size_t)k + (size_t)c] += v;
 				}
 			} else {
 #pragma omp parallel for schedule(static) if (n >= PAR_ROWS)

@@ -51,7 +51,6 @@ static const char *const tree_params[] = {
 	"class_weight", NULL,
 };
 
-static const char *const crit_names[] = { "gini", "entropy", "squared_error", NULL };
 
 struct tree_state {
 	int crit; /* -1: by task */
@@ -74,7 +73,7 @@ static int tree_init(struct model *m, struct wb_err *err)
 	struct tree_state *s = xcalloc(1, sizeof(*s));
 	m->state = s;
 	s->crit = -1;
-	if (model_param_enum(m, "criterion", crit_names, -1, &s->crit, err) < 0 ||
+	if (model_param_enum(m, "criterion", cart_crit_names, -1, &s->crit, err) < 0 ||
 	    model_param_int(m, "max_depth", 0, 0, 100000, &s->max_depth, err) < 0 ||
 	    model_param_int(m, "min_samples_split", 2, 2, 1L << 40, &s->min_split, err) < 0 ||
 	    model_param_int(m, "min_samples_leaf", 1, 1, 1L << 40, &s->min_leaf, err) < 0 ||
@@ -97,22 +96,8 @@ static int tree_fit(struct model *m, const struct mldata *d, const struct model_
 	int classify = m->task == MODEL_CLASSIFY;
 	struct cart_params cp;
 	memset(&cp, 0, sizeof(cp));
-	if (classify) {
-		if (s->crit == CART_SQUARED)
-			return model_error(m, err, "parameter 'criterion' must be 'gini' or "
-					   "'entropy' for classification, got 'squared_error'");
-		cp.crit = s->crit < 0 ? CART_GINI : (enum cart_crit)s->crit;
-		cp.nclass = d->nclass;
-	} else {
-		if (s->crit >= 0 && s->crit != CART_SQUARED)
-			return model_error(m, err, "parameter 'criterion' must be 'squared_error' "
-					   "for regression, got '%s'", crit_names[s->crit]);
-		const json_t *cw = json_object_get(m->params, "class_weight");
-		if (cw && !json_is_null(cw))
-			return model_error(m, err, "parameter 'class_weight' applies only to "
-					   "classification");
-		cp.crit = CART_SQUARED;
-	}
+	if (cart_task_params(m, s->crit, d, &cp, err) < 0)
+		return -1;
 	if (s->max_features >= 1 && s->max_features > d->p)
 		return model_error(m, err, "parameter 'max_features' must be at most the number "
 				   "of features (%d), got %g", d->p, s->max_features);
@@ -165,7 +150,7 @@ static void tree_to_json(const struct model *m, json_t *obj)
 {
 	const struct tree_state *s = m->state;
 	int crit = s->crit >= 0 ? s->crit : m->task == MODEL_CLASSIFY ? CART_GINI : CART_SQUARED;
-	json_object_set_new(obj, "criterion", json_string(crit_names[crit]));
+	json_object_set_new(obj, "criterion", json_string(cart_crit_names[crit]));
 	cart_to_json(&s->t, obj, 1);
 }
 
@@ -182,7 +167,7 @@ static void tree_describe(const struct model *m, FILE *out)
 {
 	const struct tree_state *s = m->state;
 	int crit = s->crit >= 0 ? s->crit : m->task == MODEL_CLASSIFY ? CART_GINI : CART_SQUARED;
-	fprintf(out, "  criterion %s, depth %d, %d leaves, %d nodes\n", crit_names[crit],
+	fprintf(out, "  criterion %s, depth %d, %d leaves, %d nodes\n", cart_crit_names[crit],
 		cart_depth(&s->t), cart_leaves(&s->t), (int)s->t.nnode);
 	if (s->t.nnode > 1) {
 		fprintf(out, "  top splits:\n");
