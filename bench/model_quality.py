@@ -14,7 +14,8 @@ Comparable settings:
   forest    wb: trees=100 (ordinal codes, missing kept)
             sk: RandomForest(100 trees, sqrt features (classification) /
                 1.0 (regression: sklearn's default)), ordinal codes, median
-                imputation (sklearn 1.2 forests do not take NaN)
+                imputation (sklearn 1.2 forests do not take NaN); for
+                regression wb is given sklearn's mtry = p, min_samples_leaf 1
   gbdt      wb: rounds=200 max_depth=4 learning_rate=0.05
             xgboost: XGB*(tree_method=hist, same rounds/depth/rate),
                 ordinal codes, NaN native
@@ -104,10 +105,16 @@ def run_peer(family, task, train, test, target):
     return scores(task, yte.values, out, classes), secs
 
 
-def run_wb(wb, family, train_csv, test_csv, target, log):
+def run_wb(wb, family, train_csv, test_csv, target, log, task, p):
     cmd = [wb, "train", train_csv, "--target", target, "--model", family, "--test", test_csv,
            "--json", "--log", log]
-    for s in WB_SETS[family]:
+    sets = list(WB_SETS[family])
+    if family == "forest" and task == "r":
+        # scikit-learn's regression forest tries every feature at every
+        # split and grows to single-row leaves; wb's defaults are ranger's
+        # (p/3, 5 rows), so ask for sklearn's to compare like with like.
+        sets += [f"mtry={p}", "min_samples_leaf=1"]
+    for s in sets:
         cmd += ["--set", s]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -142,7 +149,7 @@ def main():
         for fam in FAMILIES[task]:
             w_m, p_m, w_t, p_t = {}, {}, 0.0, 0.0
             for a, b, tr, te in folds:
-                wm, wt = run_wb(wb, fam, a, b, target, log)
+                wm, wt = run_wb(wb, fam, a, b, target, log, task, df.shape[1] - 1)
                 pm, pt = run_peer(fam, task, tr, te, target)
                 for k in pm:
                     w_m[k] = w_m.get(k, 0) + wm[k] / FOLDS
