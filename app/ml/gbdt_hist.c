@@ -7,6 +7,8 @@
 
 #include <math.h>
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -337,6 +339,7 @@ struct gbdt_grower {
 	struct gbdt_tree *t;
 	double *gain;
 	int nleaves;
+	atomic_int done[3];          /* tasks finished, per phase of a step */
 };
 
 struct gbdt_grower *gbdt_grower_new(const struct gbdt_bins *b, const struct gbdt_grow_opts *o)
@@ -553,6 +556,24 @@ static struct split best_of(const struct gbdt_grower *g, const struct split *c, 
 		if (c[q].f >= 0 && c[q].gain > best.gain)
 			best = c[q];
 	return best;
+}
+
+/* Phases of a step are ordered by counters of finished tasks instead of
+ * barriers: a thread that runs out of tasks of one phase waits only for
+ * the tasks still running, not for the other thread to arrive, which on a
+ * busy machine may be descheduled for a whole time slice while idle.  The
+ * thread that finishes a phase's last task runs whatever serial work comes
+ * next. */
+static int phase_done(atomic_int *c)
+{
+	return atomic_fetch_add_explicit(c, 1, memory_order_acq_rel) + 1;
+}
+
+static void phase_wait(atomic_int *c, int target)
+{
+	for (int spin = 0; atomic_load_explicit(c, memory_order_acquire) < target; spin++)
+		if (spin >= 256)
+			sched_yield();
 }
 
 /* A step runs in parallel when it touches at least this many row-features
@@ -791,17 +812,26 @@ static void run_step(struct gbdt_grower *g)
 		for (int k = 0; k < g->jobs[q].ntask; k++)
 			g->tjob[g->jobs[q].task0 + k] = q;
 	int par = rows_total * (size_t)g->nfeat >= PAR_WORK;
+	for (int k = 0; k < 3; k++)
+		atomic_store(&g->done[k], 0);
 #pragma omp parallel if (par)
 	{
-#pragma omp for schedule(dynamic, 1)
-		for (int t = 0; t < ntask; t++)
+#pragma omp for schedule(dynamic, 1) nowait
+		for (int t = 0; t < ntask; t++) {
 			count_task(g, t, &g->jobs[g->tjob[t]]);
-#pragma omp single
-		plan(g, par ? omp_get_num_threads() : 1);
-#pragma omp for schedule(dynamic, 1)
-		for (int t = 0; t < ntask; t++)
+			if (phase_done(&g->done[0]) == ntask) {
+				plan(g, omp_get_num_threads());
+				phase_done(&g->done[1]);
+			}
+		}
+		phase_wait(&g->done[1], 1);
+#pragma omp for schedule(dynamic, 1) nowait
+		for (int t = 0; t < ntask; t++) {
 			if (g->jobs[g->tjob[t]].l >= 0)
 				scatter_task(g, t, &g->jobs[g->tjob[t]]);
+			phase_done(&g->done[2]);
+		}
+		phase_wait(&g->done[2], ntask);
 		int nh = g->njob * g->ngroup;
 #pragma omp for schedule(dynamic, 1) nowait
 		for (int t = 0; t < nh; t++)
@@ -841,33 +871,42 @@ static void root_step(struct gbdt_grower *g, const struct gbdt_gh *gh, int all)
 	struct gbdt_gh *H = g->pool[x->hist];
 	g->root_og = all ? gh : NULL;
 	const struct gbdt_gh *og = all ? gh : g->ob[0];
+	/* Gather blocks (fixed, they only copy), then histogram groups; the
+	 * last group to finish takes the node sums. */
+	int nblk = all ? 0 : nblocks(m);
+	for (int k = 0; k < 3; k++)
+		atomic_store(&g->done[k], 0);
 #pragma omp parallel if (par)
 	{
-		if (!all) {
-			struct gbdt_gh *o = g->ob[0];
-#pragma omp for schedule(static)
-			for (size_t k = 0; k < m; k++)
+		struct gbdt_gh *o = g->ob[0];
+#pragma omp for schedule(dynamic, 1) nowait
+		for (int q = 0; q < nblk; q++) {
+			size_t hi = block_lo(m, nblk, q + 1);
+			for (size_t k = block_lo(m, nblk, q); k < hi; k++)
 				o[k] = gh[rows[k]];
+			phase_done(&g->done[0]);
 		}
-#pragma omp for schedule(dynamic, 1)
+		phase_wait(&g->done[0], nblk);
+#pragma omp for schedule(dynamic, 1) nowait
 		for (int q = 0; q < ng; q++) {
 			const int *fs;
 			int nf;
 			group(g, q, ng, &fs, &nf);
 			hist_feats(b, fs, nf, rows, og, m, H);
-		}
-#pragma omp single
-		{
-			/* Node sums from one feature's slots (every row is in one). */
-			double G = 0, Hs = 0;
-			const struct gbdt_gh *h = H + b->off[g->feats[0]];
-			for (int k = 0; k <= b->nbin[g->feats[0]]; k++) {
-				G += h[k].g;
-				Hs += h[k].h;
+			if (phase_done(&g->done[1]) == ng) {
+				/* Node sums from one feature's slots (every row is in one). */
+				double G = 0, Hs = 0;
+				const struct gbdt_gh *h = H + b->off[g->feats[0]];
+				for (int k = 0; k <= b->nbin[g->feats[0]]; k++) {
+					G += h[k].g;
+					Hs += h[k].h;
+				}
+				x->g = G;
+				x->h = Hs;
+				phase_done(&g->done[2]);
 			}
-			x->g = G;
-			x->h = Hs;
 		}
+		phase_wait(&g->done[2], 1);
 #pragma omp for schedule(dynamic, 1) nowait
 		for (int q = 0; q < ng; q++) {
 			const int *fs;

@@ -11,24 +11,28 @@
  * with missing values has at most 255 value bins so its missing code fits
  * a byte; one without may use all 256.
  *
- * Growing.  Rows of the tree live in one index array; every node owns a
- * contiguous, ascending segment of it, split by a stable partition.  A node
- * to be split needs its gradient histogram: the smaller child's is built
- * from its rows, the larger child's is the parent's minus the smaller's
- * (histogram subtraction).  Split search tries, at every threshold, the
- * missing rows on either side and keeps the better (the learned default
- * direction).  Depth-wise growth splits every node whose best gain beats
- * gamma until max_depth; leaf-wise growth (max_leaves > 0) always splits the
- * leaf with the largest gain, as LightGBM does.
+ * Growing.  Every node owns a contiguous, ascending segment of a row index
+ * array (with the rows' gradients alongside, "ordered gradients"); a split
+ * writes its children's segments, by a stable partition, to the same
+ * positions of a second buffer, so nothing is copied back.  A node to be
+ * split needs its gradient histogram: the smaller child's is built from its
+ * rows, the larger child's is the parent's minus the smaller's (histogram
+ * subtraction).  Split search tries, at every threshold, the missing rows
+ * on either side and keeps the better (the learned default direction).
+ * Depth-wise growth splits every node whose best gain beats gamma until
+ * max_depth, a whole level per step; leaf-wise growth (max_leaves > 0)
+ * always splits the leaf with the largest gain, as LightGBM does.
  *
- * Histograms are built column-wise (codes are stored column-major): the
- * node's gradients are first gathered in row order, then each thread takes
- * a fixed share of the features and sums them chunk by chunk, so a
- * feature's 4 KB histogram stays in L1 (LightGBM's "ordered gradients").
+ * A step is one parallel region of tasks (partition blocks, then feature
+ * groups of each split's histogram and split search), ordered by counters
+ * of finished tasks rather than barriers (see gbdt_hist.c).  Histograms are
+ * built column-wise (codes are column-major), a chunk of rows at a time and
+ * four features per pass, so the features' histograms stay in L1.
  *
  * Determinism: every feature's histogram is summed in row order by one
- * thread, and partitions run over blocks whose bounds depend only on the
- * node's row count, so the tree is bit-identical on any number of threads.
+ * task, partition blocks depend only on the node's row count, and per-group
+ * best splits are combined in feature order, so the tree is bit-identical
+ * on any number of threads.
  */
 #ifndef WB_GBDT_HIST_H
 #define WB_GBDT_HIST_H
