@@ -56,9 +56,9 @@ int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const cha
 char *cli_log_path(const char *flag_value);
 
 /* A whole file as a NUL-terminated heap string (*len bytes), or NULL with
- * "cannot open '<path>': <reason>". */
+ * "cannot open <what> '<path>': <reason>". */
 struct wb_err;
-char *cli_read_file(const char *path, size_t *len, struct wb_err *err);
+char *cli_read_file(const char *path, const char *what, size_t *len, struct wb_err *err);
 
 /* "wb: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -46,11 +46,11 @@ char *cli_log_path(const char *flag_value)
 	return runlog_default_path(cwd);
 }
 
-char *cli_read_file(const char *path, size_t *len, struct wb_err *err)
+char *cli_read_file(const char *path, const char *what, size_t *len, struct wb_err *err)
 {
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
-		wb_error(err, "cannot open '%s': %s", path, strerror(errno));
+		wb_error(err, "cannot open %s '%s': %s", what, path, strerror(errno));
 		return NULL;
 	}
 	size_t cap = 4096, n = 0, got;
@@ -64,7 +64,7 @@ char *cli_read_file(const char *path, size_t *len, struct wb_err *err)
 	fclose(fp);
 	if (bad) {
 		free(buf);
-		wb_error(err, "cannot read '%s'", path);
+		wb_error(err, "cannot read %s '%s'", what, path);
 		return NULL;
 	}
 	buf[n] = '\0';

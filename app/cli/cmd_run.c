@@ -164,7 +164,7 @@ int cmd_run(int argc, char **argv)
 	}
 	struct wb_err err;
 	size_t text_len = 0;
-	char *text = cli_read_file(recipe, &text_len, &err);
+	char *text = cli_read_file(recipe, "recipe", &text_len, &err);
 	if (!text) {
 		cli_error("%s", err.msg);
 		free(x.sets);

@@ -194,7 +194,7 @@ int cmd_train(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/lua/wb/train.lua", lhost_datadir());
 	size_t len;
 	struct wb_err err;
-	char *text = cli_read_file(path, &len, &err);
+	char *text = cli_read_file(path, "file", &len, &err);
 	if (!text) {
 		cli_error("%s (is WB_DATADIR right?)", err.msg);
 		rc = WB_EXIT_ERROR;
