@@ -195,6 +195,18 @@ struct target {
 	size_t n;
 };
 
+/* Adds up per-block (loss, weight) pairs in block order, so the total does
+ * not depend on which thread summed which block; frees part. */
+static void sum_parts(double *part, size_t nb, double *sum, double *ws)
+{
+	*sum = *ws = 0;
+	for (size_t b = 0; b < nb; b++) {
+		*sum += part[2 * b];
+		*ws += part[2 * b + 1];
+	}
+	free(part);
+}
+
 static inline double wt(const struct target *t, size_t i)
 {
 	return t->w ? t->w[i] : 1.0;
@@ -275,12 +287,8 @@ static double eval_loss(const struct gbdt *s, const double *F, const struct targ
 		part[2 * b] = sum;
 		part[2 * b + 1] = ws;
 	}
-	double sum = 0, ws = 0;
-	for (size_t b = 0; b < nb; b++) {
-		sum += part[2 * b];
-		ws += part[2 * b + 1];
-	}
-	free(part);
+	double sum, ws;
+	sum_parts(part, nb, &sum, &ws);
 	return finish_metric(s->loss, sum, ws);
 }
 
@@ -346,12 +354,8 @@ static double gradients(const struct gbdt *s, const double *F, const struct targ
 		part[2 * b] = sum;
 		part[2 * b + 1] = ws;
 	}
-	double sum = 0, ws = 0;
-	for (size_t b = 0; b < nb; b++) {
-		sum += part[2 * b];
-		ws += part[2 * b + 1];
-	}
-	free(part);
+	double sum, ws;
+	sum_parts(part, nb, &sum, &ws);
 	return want ? finish_metric(loss, sum, ws) : 0;
 }
 
@@ -377,12 +381,8 @@ static double softmax_probs(const struct gbdt *s, const double *F, const struct 
 		part[2 * b] = sum;
 		part[2 * b + 1] = ws;
 	}
-	double sum = 0, ws = 0;
-	for (size_t b = 0; b < nb; b++) {
-		sum += part[2 * b];
-		ws += part[2 * b + 1];
-	}
-	free(part);
+	double sum, ws;
+	sum_parts(part, nb, &sum, &ws);
 	return finish_metric(LOSS_SOFTMAX, sum, ws);
 }
 

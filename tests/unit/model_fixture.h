@@ -13,6 +13,7 @@
 #ifndef WB_TEST_MODEL_FIXTURE_H
 #define WB_TEST_MODEL_FIXTURE_H
 
+#include "tap.h"
 #include "ml/model.h"
 
 #include <stdlib.h>
@@ -132,6 +133,23 @@ static inline struct model *reload_direct(const struct model *m, struct wb_err *
 	json_decref(o);
 	r->fitted = 1;
 	return r;
+}
+
+/* Each case is { params JSON, text the error must contain }: model_new must
+ * refuse the parameters with a message naming the parameter. */
+static inline void expect_bad_params(const char *family, const char *const (*cases)[2],
+				     size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct wb_err err;
+		err.msg[0] = 0;
+		json_t *p = json_loads(cases[k][0], 0, NULL);
+		struct model *m = model_new(family, p, &err);
+		json_decref(p);
+		ok(m == NULL, "%s: rejects %s", family, cases[k][0]);
+		like(err.msg, cases[k][1], "error names %s", cases[k][1]);
+		model_free(m);
+	}
 }
 
 #endif

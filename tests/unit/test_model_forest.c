@@ -249,7 +249,7 @@ static void test_roundtrip_threads(void)
 
 static void test_bad(void)
 {
-	static const struct { const char *p; const char *name; } bad[] = {
+	static const char *const bad[][2] = {
 		{ "{\"max_depth\": -1}", "'max_depth'" },
 		{ "{\"trees\": 0}", "'trees'" },
 		{ "{\"min_samples_leaf\": 0}", "'min_samples_leaf'" },
@@ -262,16 +262,8 @@ static void test_bad(void)
 		{ "{\"criterion\": \"x\"}", "'criterion'" },
 		{ "{\"max_bins\": 70000}", "'max_bins'" },
 	};
+	expect_bad_params("forest", bad, sizeof(bad) / sizeof(bad[0]));
 	struct wb_err err;
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		json_t *p = json_loads(bad[k].p, 0, NULL);
-		err.msg[0] = 0;
-		struct model *m = model_new("forest", p, &err);
-		json_decref(p);
-		ok(m == NULL, "rejects %s", bad[k].p);
-		like(err.msg, bad[k].name, "error names %s", bad[k].name);
-		model_free(m);
-	}
 	double *cols[2] = { x0, x1 };
 	struct mldata d = mk_data(N, 2, cols, NULL);
 	d.cls = c2;

@@ -502,7 +502,7 @@ static void test_roundtrip_threads(void)
 
 static void test_bad_params(void)
 {
-	const char *cases[][2] = {
+	static const char *const cases[][2] = {
 		{ "{\"learning_rate\": 0}", "learning_rate" },
 		{ "{\"max_depth\": -1}", "max_depth" },
 		{ "{\"subsample\": 0}", "subsample" },
@@ -517,16 +517,7 @@ static void test_bad_params(void)
 		{ "{\"base_score\": \"x\"}", "base_score" },
 		{ "{\"early_stopping\": -2}", "early_stopping" },
 	};
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		json_t *p = json_loads(cases[k][0], 0, NULL);
-		struct wb_err err;
-		struct model *m = model_new("gbdt", p, &err);
-		json_decref(p);
-		ok(m == NULL, "%s is an error", cases[k][0]);
-		if (!m)
-			like(err.msg, cases[k][1], "  naming '%s'", cases[k][1]);
-		model_free(m);
-	}
+	expect_bad_params("gbdt", cases, sizeof(cases) / sizeof(cases[0]));
 	/* A loss that does not fit the task is an error at fit time. */
 	double x[4] = { 0, 1, 2, 3 };
 	int32_t cls[4] = { 0, 1, 0, 1 };

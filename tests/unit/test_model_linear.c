@@ -204,9 +204,7 @@ static void test_refs(void)
 
 static void test_bad_params(void)
 {
-	static const struct {
-		const char *params, *needle;
-	} bad[] = {
+	static const char *const bad[][2] = {
 		{ "{\"alpha\":-1,\"penalty\":\"l2\"}", "'alpha'" },
 		{ "{\"l1_ratio\":2}", "'l1_ratio'" },
 		{ "{\"penalty\":\"l3\"}", "'penalty'" },
@@ -215,15 +213,7 @@ static void test_bad_params(void)
 		{ "{\"fit_intercept\":1}", "'fit_intercept'" },
 		{ "{\"C\":1}", "'C'" },
 	};
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		struct wb_err err = { { 0 } };
-		json_t *p = json_loads(bad[k].params, 0, NULL);
-		struct model *m = model_new("linear", p, &err);
-		json_decref(p);
-		ok(m == NULL, "rejects %s", bad[k].params);
-		like(err.msg, bad[k].needle, "error names %s", bad[k].needle);
-		model_free(m);
-	}
+	expect_bad_params("linear", bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* A constant feature, an all-missing feature and scattered NaNs. */

@@ -278,9 +278,7 @@ static void test_class_weight(void)
 
 static void test_bad_params(void)
 {
-	static const struct {
-		const char *params, *needle;
-	} bad[] = {
+	static const char *const bad[][2] = {
 		{ "{\"C\":0}", "'C'" },
 		{ "{\"C\":-1}", "'C'" },
 		{ "{\"penalty\":\"l3\"}", "'penalty'" },
@@ -290,15 +288,7 @@ static void test_bad_params(void)
 		{ "{\"class_weight\":\"even\"}", "'class_weight'" },
 		{ "{\"alpha\":1}", "'alpha'" },
 	};
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		struct wb_err err = { { 0 } };
-		json_t *p = json_loads(bad[k].params, 0, NULL);
-		struct model *m = model_new("logistic", p, &err);
-		json_decref(p);
-		ok(m == NULL, "rejects %s", bad[k].params);
-		like(err.msg, bad[k].needle, "error names %s", bad[k].needle);
-		model_free(m);
-	}
+	expect_bad_params("logistic", bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_degenerate(void)

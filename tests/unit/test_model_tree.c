@@ -411,7 +411,7 @@ static void test_roundtrip_and_threads(void)
 
 static void test_bad_params(void)
 {
-	static const struct { const char *p; const char *name; } bad[] = {
+	static const char *const bad[][2] = {
 		{ "{\"max_depth\": -1}", "'max_depth'" },
 		{ "{\"min_samples_leaf\": 0}", "'min_samples_leaf'" },
 		{ "{\"min_samples_split\": 1}", "'min_samples_split'" },
@@ -422,16 +422,8 @@ static void test_bad_params(void)
 		{ "{\"criterion\": \"mae\"}", "'criterion'" },
 		{ "{\"max_bins\": 1}", "'max_bins'" },
 	};
+	expect_bad_params("tree", bad, sizeof(bad) / sizeof(bad[0]));
 	struct wb_err err;
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		json_t *p = json_loads(bad[k].p, 0, NULL);
-		err.msg[0] = 0;
-		struct model *m = model_new("tree", p, &err);
-		json_decref(p);
-		ok(m == NULL, "rejects %s", bad[k].p);
-		like(err.msg, bad[k].name, "error names %s", bad[k].name);
-		model_free(m);
-	}
 	double x[4] = { 1, 2, 3, 4 }, y[4] = { 1, 2, 3, 4 };
 	int32_t c[4] = { 0, 0, 1, 1 };
 	double *cols[1] = { x };
