@@ -33,6 +33,8 @@ struct cli_exec {
 	int have_seed;
 	const char *log_flag;
 	int json_out;               /* print goes to stderr; a JSON summary to stdout */
+	int no_traceback;           /* the text is wb's own (wb train): a traceback
+				     * into it would only be noise */
 	int argc;
 	char **argv;
 	/* Prints the outcome instead of the default JSON summary (ok: the

@@ -329,16 +329,18 @@ int cli_exec(struct cli_exec *x)
 		final = "interrupted";
 		rc = 130;
 	} else if (session.gate_failed) {
-		/* A gate's message says everything; the traceback is noise. */
-		char *tb = strstr(msg, "\nstack traceback:");
-		if (tb)
-			*tb = '\0';
 		final = "failed";
 		rc = WB_EXIT_GATE;
 	} else {
 		final = "failed";
 		rc = WB_EXIT_ERROR;
 	}
+	/* A gate's message says everything, and so does an error from wb's own
+	 * recipe text: the traceback would be noise. */
+	char *tb = status != LUA_OK && (session.gate_failed || x->no_traceback)
+		   ? strstr(msg, "\nstack traceback:") : NULL;
+	if (tb)
+		*tb = '\0';
 	if (runlog_end_run(rl, session.run_id, final, status == LUA_OK ? NULL : msg, &err) < 0) {
 		cli_error("%s", err.msg);
 		rc = WB_EXIT_ERROR;

@@ -210,6 +210,7 @@ int cmd_train(int argc, char **argv)
 	x.argc = argc;
 	x.argv = argv;
 	x.result = print_result;
+	x.no_traceback = 1;
 	x.ud = &x.json_out;
 	rc = cli_exec(&x);
 	free(text);

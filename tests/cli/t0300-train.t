@@ -53,6 +53,12 @@ test_expect_success 'missing target column: exit 1 naming it' '
 	contains err "did you mean '\''Species'\''"
 '
 
+test_expect_success 'missing target values: exit 1 naming the first row, no traceback' '
+	expect_code 1 "$WB" train "$DATA/penguins.csv" --target sex --log runs.db 2>err &&
+	contains err "target '\''sex'\'' is missing in 11 rows (first: row 4)" &&
+	! grep -q "stack traceback" err
+'
+
 test_expect_success 'bad parameter value: exit 1 naming the parameter' '
 	expect_code 1 "$WB" train "$DATA/iris.csv" --target Species --model gbdt --set learning_rate=0 --log runs.db 2>err &&
 	contains err "learning_rate"
