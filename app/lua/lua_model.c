@@ -300,10 +300,7 @@ static char *train_params_json(const struct model *m, const struct model_train_o
 	json_object_set_new(p, "params", params ? json_deep_copy(params) : json_object());
 	json_object_set_new(p, "target", o->target ? json_string(o->target) : json_null());
 	if (m && m->fitted)
-		json_object_set_new(p, "task", json_string(m->task == MODEL_CLASSIFY
-							    ? "classification"
-							    : m->task == MODEL_REGRESS
-							    ? "regression" : "clustering"));
+		json_object_set_new(p, "task", json_string(model_task_name(m->task)));
 	char *spec = o->recipe ? recipe_spec_json(o->recipe) : NULL;
 	json_t *sj = spec ? json_loads(spec, 0, NULL) : NULL;
 	free(spec);
@@ -445,8 +442,7 @@ static int model_info_l(lua_State *L)
 	lua_newtable(L);
 	lua_pushstring(L, m->type->name);
 	lua_setfield(L, -2, "family");
-	lua_pushstring(L, m->task == MODEL_CLASSIFY ? "classification"
-			  : m->task == MODEL_REGRESS ? "regression" : "clustering");
+	lua_pushstring(L, model_task_name(m->task));
 	lua_setfield(L, -2, "task");
 	if (m->target) {
 		lua_pushstring(L, m->target);
@@ -605,35 +601,6 @@ static void push_metrics(lua_State *L, const struct metrics *mt, const struct mo
 	lua_setfield(L, -2, "per_class");
 }
 
-/* Scores m on f against f's target column. */
-static int evaluate(const struct model *m, const struct frame *f, struct metrics *mt,
-		    struct wb_err *err)
-{
-	if (m->task == MODEL_CLUSTER)
-		return wb_error(err, "wb.evaluate: %s clusters; there is no target to compare",
-				m->type->name);
-	size_t n;
-	double *s = model_score(m, f, &n, err);
-	if (!s)
-		return -1;
-	int rc;
-	if (m->task == MODEL_CLASSIFY) {
-		int32_t *cls = xmallocarray(n ? n : 1, sizeof(int32_t));
-		rc = model_target(m, f, cls, NULL, err);
-		if (rc == 0)
-			rc = metrics_classify(cls, s, n, m->nclass, mt, err);
-		free(cls);
-	} else {
-		double *y = xmallocarray(n ? n : 1, sizeof(double));
-		rc = model_target(m, f, NULL, y, err);
-		if (rc == 0)
-			rc = metrics_regress(y, s, n, mt, err);
-		free(y);
-	}
-	free(s);
-	return rc;
-}
-
 /*** wb.evaluate(model, frame [, { prefix = "test_", log = true }]) -> metrics table
  * Classification: accuracy, balanced_accuracy, precision_macro, recall_macro,
  * f1_macro, f1_micro, f1_weighted, auc, pr_auc, logloss, brier, plus n,
@@ -660,7 +627,7 @@ static int l_evaluate(lua_State *L)
 	struct metrics mt;
 	memset(&mt, 0, sizeof(mt));
 	struct wb_err err;
-	int rc = evaluate(m, f, &mt, &err);
+	int rc = model_evaluate(m, f, &mt, &err);
 	if (rc == 0)
 		push_metrics(L, &mt, m);
 	json_t *pj = json_pack("{s:s,s:s}", "model", m->json_hash, "prefix", prefix);
@@ -899,8 +866,11 @@ static int l_cv(lua_State *L)
 	}
 	plan.by = plan.kind == CV_GROUP ? (group ? group : by) : (by ? by : target);
 	plan.seed = session_seed(L);
-	if (lua_getfield(L, 1, "seed") != LUA_TNIL && lua_isinteger(L, -1))
+	if (lua_getfield(L, 1, "seed") != LUA_TNIL) {
+		if (!lua_isinteger(L, -1))
+			return luaL_error(L, "wb.cv: option 'seed' must be an integer");
 		plan.seed = (uint64_t)lua_tointeger(L, -1);
+	}
 	lua_pop(L, 1);
 
 	int nentries = 1;

@@ -85,13 +85,19 @@ static void splits_from_folds(const int32_t *fold, size_t n, int folds, int repe
 	}
 }
 
-static int cmp_group(const void *a, const void *b, void *arg)
+/* A group to place: its row count and its position after shuffling. */
+struct group_rank {
+	size_t size, pos, id;
+};
+
+/* Largest first; among equals, the shuffled order (so the sort is total
+ * and qsort's instability cannot show). */
+static int cmp_group(const void *a, const void *b)
 {
-	const size_t *size = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	if (size[x] != size[y])
-		return size[x] > size[y] ? -1 : 1;
-	return 0;
+	const struct group_rank *x = a, *y = b;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 int cv_make_splits(const struct cv_plan *p, const struct frame *f, struct cv_split **out,
@@ -186,16 +192,13 @@ int cv_make_splits(const struct cv_plan *p, const struct frame *f, struct cv_spl
 			for (int32_t g = 0; g < nkeys; g++)
 				order[g] = (size_t)g;
 			shuffle(order, (size_t)nkeys, &rng);
-			/* A stable sort by size keeps the shuffled order among equals. */
-			for (int32_t a = 1; a < nkeys; a++) {
-				size_t v = order[a];
-				int32_t b = a;
-				while (b > 0 && cmp_group(&order[b - 1], &v, size) > 0) {
-					order[b] = order[b - 1];
-					b--;
-				}
-				order[b] = v;
-			}
+			struct group_rank *rank = xmallocarray((size_t)nkeys, sizeof(*rank));
+			for (int32_t a = 0; a < nkeys; a++)
+				rank[a] = (struct group_rank){ size[order[a]], (size_t)a, order[a] };
+			qsort(rank, (size_t)nkeys, sizeof(*rank), cmp_group);
+			for (int32_t a = 0; a < nkeys; a++)
+				order[a] = rank[a].id;
+			free(rank);
 			size_t *load = xcalloc((size_t)folds, sizeof(size_t));
 			int32_t *gfold = xmallocarray((size_t)nkeys, sizeof(int32_t));
 			for (int32_t a = 0; a < nkeys; a++) {
@@ -241,32 +244,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Scores m on test and fills metrics. */
-static int score_fold(const struct model *m, const struct frame *test, struct metrics *out,
-		      struct wb_err *err)
-{
-	size_t n;
-	double *s = model_score(m, test, &n, err);
-	if (!s)
-		return -1;
-	int rc;
-	if (m->task == MODEL_CLASSIFY) {
-		int32_t *cls = xmallocarray(n ? n : 1, sizeof(int32_t));
-		rc = model_target(m, test, cls, NULL, err);
-		if (rc == 0)
-			rc = metrics_classify(cls, s, n, m->nclass, out, err);
-		free(cls);
-	} else {
-		double *y = xmallocarray(n ? n : 1, sizeof(double));
-		rc = model_target(m, test, NULL, y, err);
-		if (rc == 0)
-			rc = metrics_regress(y, s, n, out, err);
-		free(y);
-	}
-	free(s);
-	return rc;
-}
-
 int cv_run(const struct cv_model *spec, const struct frame *f, const struct cv_split *splits,
 	   int n, struct cv_result **out, struct wb_err *err)
 {
@@ -282,7 +259,7 @@ int cv_run(const struct cv_model *spec, const struct frame *f, const struct cv_s
 		int rc = m ? model_train(m, train, &spec->train, err) : -1;
 		res[k].seconds = now() - t0;
 		if (rc == 0)
-			rc = score_fold(m, test, &res[k].metrics, err);
+			rc = model_evaluate(m, test, &res[k].metrics, err);
 		res[k].repeat = s->repeat;
 		res[k].fold = s->fold;
 		res[k].ntrain = s->ntrain;

@@ -2,6 +2,7 @@
  * model — the registry, the lifecycle and the training driver (model.h).
  */
 #include "ml/model.h"
+#include "ml/metrics.h"
 #include "ml/recipe.h"
 #include "core/frame_ops.h"
 #include "core/strdict.h"
@@ -324,6 +325,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether an int column without missing values holds exactly two values. */
+static int int_two_valued(const struct column *c)
+{
+	int64_t a = c->n ? c->i64[0] : 0, b = a;
+	int nb = 0;
+	for (size_t i = 1; i < c->n; i++) {
+		int64_t v = c->i64[i];
+		if (v == a || (nb && v == b))
+			continue;
+		if (nb)
+			return 0;
+		b = v;
+		nb = 1;
+	}
+	return nb;
+}
+
 /* Infers the task and, for classification, the classes of target column c. */
 static int learn_target(struct model *m, const struct column *c, enum model_task task,
 			struct wb_err *err)
@@ -338,23 +356,14 @@ static int learn_target(struct model *m, const struct column *c, enum model_task
 				"filter them out first", name, nmiss, nmiss == 1 ? "" : "s",
 				first + 1);
 	}
-	struct strdict dict;
-	strdict_init(&dict);
-	char buf[64];
-	for (size_t i = 0; i < c->n && dict.n <= 1000000; i++) {
-		size_t len;
-		const char *t = cell_label(c, i, buf, sizeof(buf), &len);
-		strdict_intern(&dict, t, len);
-	}
 	if (!task) {
 		int text = c->kind == COL_CAT || c->kind == COL_STR || c->kind == COL_BOOL;
-		if (text || (c->kind == COL_INT && dict.n == 2) || is_classifier_only(m->type))
+		if (text || (c->kind == COL_INT && int_two_valued(c)) || is_classifier_only(m->type))
 			task = MODEL_CLASSIFY;
 		else
 			task = MODEL_REGRESS;
 	}
 	if (!(m->type->tasks & task)) {
-		strdict_release(&dict);
 		if (task == MODEL_CLASSIFY)
 			return wb_error(err, "%s does regression, but target '%s' (%s) is "
 					"categorical; try logistic, tree, forest, gbdt, knn or "
@@ -365,11 +374,20 @@ static int learn_target(struct model *m, const struct column *c, enum model_task
 	}
 	m->task = task;
 	if (task == MODEL_REGRESS) {
-		strdict_release(&dict);
 		if (c->kind == COL_CAT || c->kind == COL_STR)
 			return wb_error(err, "target '%s' is %s; regression needs numbers", name,
 					col_kind_name(c->kind));
 		return 0;
+	}
+	/* Classes: the distinct labels (only now, so a regression target of a
+	 * million distinct values is never turned into text). */
+	struct strdict dict;
+	strdict_init(&dict);
+	char buf[64];
+	for (size_t i = 0; i < c->n && dict.n <= 10000; i++) {
+		size_t len;
+		const char *t = cell_label(c, i, buf, sizeof(buf), &len);
+		strdict_intern(&dict, t, len);
 	}
 	if (dict.n < 2) {
 		int32_t n = dict.n;
@@ -797,9 +815,37 @@ struct frame *model_predict(const struct model *m, const struct frame *in, int p
 	return f;
 }
 
+int model_evaluate(const struct model *m, const struct frame *f, struct metrics *out,
+		   struct wb_err *err)
+{
+	if (m->task == MODEL_CLUSTER)
+		return wb_error(err, "%s clusters; there is no target to compare with",
+				m->type->name);
+	size_t n;
+	double *s = model_score(m, f, &n, err);
+	if (!s)
+		return -1;
+	int rc;
+	if (m->task == MODEL_CLASSIFY) {
+		int32_t *cls = xmallocarray(n ? n : 1, sizeof(int32_t));
+		rc = model_target(m, f, cls, NULL, err);
+		if (rc == 0)
+			rc = metrics_classify(cls, s, n, m->nclass, out, err);
+		free(cls);
+	} else {
+		double *y = xmallocarray(n ? n : 1, sizeof(double));
+		rc = model_target(m, f, NULL, y, err);
+		if (rc == 0)
+			rc = metrics_regress(y, s, n, out, err);
+		free(y);
+	}
+	free(s);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
-static const char *task_name(enum model_task t)
+const char *model_task_name(enum model_task t)
 {
 	return t == MODEL_CLASSIFY ? "classification" : t == MODEL_REGRESS ? "regression"
 					: "clustering";
@@ -816,7 +862,7 @@ static char *encode(const struct model *m)
 	json_object_set_new(o, "format", json_string(MODEL_FORMAT));
 	json_object_set_new(o, "version", json_integer(MODEL_VERSION));
 	json_object_set_new(o, "family", json_string(m->type->name));
-	json_object_set_new(o, "task", json_string(task_name(m->task)));
+	json_object_set_new(o, "task", json_string(model_task_name(m->task)));
 	json_object_set_new(o, "target", m->target ? json_string(m->target) : json_null());
 	json_object_set_new(o, "target_kind", m->target ? json_string(col_kind_name(m->target_kind))
 							: json_null());
@@ -1002,7 +1048,9 @@ char *model_describe(const struct model *m)
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *out = open_memstream(&buf, &size);
-	fprintf(out, "%s model (%s", m->type->name, task_name(m->task));
+	if (!out)
+		WB_BUG("open_memstream failed");
+	fprintf(out, "%s model (%s", m->type->name, model_task_name(m->task));
 	if (m->task == MODEL_CLASSIFY) {
 		fprintf(out, ", %d classes:", m->nclass);
 		for (int k = 0; k < m->nclass && k < 20; k++)

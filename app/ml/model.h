@@ -218,6 +218,12 @@ void model_argmax(const double *p, size_t n, int k, int32_t *out);
 int model_target(const struct model *m, const struct frame *f, int32_t *cls, double *y,
 		 struct wb_err *err);
 
+struct metrics;
+/* Scores m on f and compares with f's target column (metrics.h); release
+ * *out with metrics_release.  Clustering models have no target: an error. */
+int model_evaluate(const struct model *m, const struct frame *f, struct metrics *out,
+		   struct wb_err *err);
+
 /* ---------------------------------------------------------------- text */
 
 /* The model as JSON: { "format": "wb.model", "version": 1, "family", "task",
@@ -226,6 +232,8 @@ int model_target(const struct model *m, const struct frame *f, int32_t *cls, dou
  * "state": {...} } (new heap string, deterministic bytes). */
 char *model_to_json(const struct model *m);
 struct model *model_from_json(const char *text, struct wb_err *err);
+/* "classification", "regression", "clustering". */
+const char *model_task_name(enum model_task t);
 /* Family, task, classes, features and what the family learned (new string). */
 char *model_describe(const struct model *m);
 /* Normalised importance per feature (new array of m->p values summing to 1),
