@@ -455,12 +455,37 @@ static void print_metrics(json_t *metrics)
 	struct table t;
 	table_init(&t, 3, ".rr", "  ");
 	table_add(&t, head);
-	size_t i;
+	/* A long per-step series (gbdt's loss per round) shows as its last
+	 * value and its step range, one row per key: 400 rows would bury the
+	 * rest.  Short series are listed point by point; --json has them all. */
+	enum { SERIES_ROWS = 10 };
+	size_t i, n = json_array_size(metrics);
 	json_t *m;
 	json_array_foreach(metrics, i, m) {
+		const char *key = jstr(m, "key");
+		json_t *step = json_object_get(m, "step");
+		long first = -1, count = 0, total = 0;
+		int later = 0;
+		for (size_t j = 0; json_is_integer(step) && j < n; j++) {
+			json_t *o = json_array_get(metrics, j);
+			if (strcmp(jstr(o, "key"), key) || !json_is_integer(json_object_get(o, "step")))
+				continue;
+			total++;
+			if (j > i)
+				later = 1;
+			else if (!count++)
+				first = (long)json_integer_value(json_object_get(o, "step"));
+		}
+		if (total <= SERIES_ROWS)
+			count = 0; /* listed point by point */
+		else if (later)
+			continue;
 		char *v = human_value(json_object_get(m, "value"), 0);
-		char *st = human_value(json_object_get(m, "step"), 0);
-		const char *row[3] = { jstr(m, "key"), v, st };
+		char *st = human_value(step, 0);
+		char range[64];
+		if (count > 1)
+			snprintf(range, sizeof(range), "%ld..%s (%ld)", first, st, count);
+		const char *row[3] = { key, v, count > 1 ? range : st };
 		table_add(&t, row);
 		free(v);
 		free(st);

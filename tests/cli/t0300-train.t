@@ -15,6 +15,7 @@ test_expect_success 'train on raw data prints metrics and records the run' '
 	contains show "train" &&
 	contains show "model.rounds" &&
 	contains show "train_logloss" &&
+	contains show "1..30 (30)" &&
 	contains show "model  "
 '
 
