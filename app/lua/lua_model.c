@@ -601,6 +601,59 @@ static void push_metrics(lua_State *L, const struct metrics *mt, const struct mo
 	lua_setfield(L, -2, "per_class");
 }
 
+/* Evaluations remember what they scored (model and frame) in a table with
+ * weak keys, so wb.plot.roc(ev) can draw the curve without the user
+ * passing both again, and without putting userdata into the metrics table
+ * that people print and compare. */
+static const char EVAL_SOURCES[] = "wb.eval_sources";
+
+static void remember_source(lua_State *L, int ev, int model, int frame)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, EVAL_SOURCES) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_createtable(L, 0, 1);
+		lua_pushliteral(L, "k");
+		lua_setfield(L, -2, "__mode");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, EVAL_SOURCES);
+	}
+	lua_pushvalue(L, ev);
+	lua_createtable(L, 2, 0);
+	lua_pushvalue(L, model);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, frame);
+	lua_rawseti(L, -2, 2);
+	lua_settable(L, -3);
+	lua_pop(L, 1);
+}
+
+int lwb_eval_source(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, EVAL_SOURCES) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pushvalue(L, idx);
+	if (lua_gettable(L, -2) != LUA_TTABLE) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_rawgeti(L, -1, 1);
+	lua_rawgeti(L, -2, 2);
+	lua_remove(L, -3);
+	lua_remove(L, -3);
+	return 1;
+}
+
+struct model *lwb_to_model(lua_State *L, int idx)
+{
+	struct lmodel *b = luaL_testudata(L, idx, LWB_MODEL);
+	return b ? b->m : NULL;
+}
+
 /*** wb.evaluate(model, frame [, { prefix = "test_", log = true }]) -> metrics table
  * Classification: accuracy, balanced_accuracy, precision_macro, recall_macro,
  * f1_macro, f1_micro, f1_weighted, auc, pr_auc, logloss, brier, plus n,
@@ -628,8 +681,10 @@ static int l_evaluate(lua_State *L)
 	memset(&mt, 0, sizeof(mt));
 	struct wb_err err;
 	int rc = model_evaluate(m, f, &mt, &err);
-	if (rc == 0)
+	if (rc == 0) {
 		push_metrics(L, &mt, m);
+		remember_source(L, lua_gettop(L), 1, 2);
+	}
 	json_t *pj = json_pack("{s:s,s:s}", "model", m->json_hash, "prefix", prefix);
 	char *params = json_dumps(pj, JSON_COMPACT);
 	json_decref(pj);
@@ -1006,8 +1061,30 @@ static int l_cv(lua_State *L)
 			char key[80];
 			snprintf(key, sizeof(key), "cv_%s", m0->names[k]);
 			if (runlog_log_metric(s->rl, s->run_id, key, mean, -1, &err) < 0)
-				break;
+				return luaL_error(L, "run log: %s", err.msg);
 		}
+		/* Every model's fold scores of the chosen metric, as a series
+		 * cv_<metric>@<name> over the folds: what `wb plot cv RUN`
+		 * draws, without re-running anything. */
+		size_t nk = (size_t)nentries * (size_t)nsplits;
+		const char **keys = xcalloc(nk, sizeof(char *));
+		double *vals = xmallocarray(nk, sizeof(double));
+		int64_t *steps = xmallocarray(nk, sizeof(int64_t));
+		size_t at = 0;
+		for (int k = 0; k < nentries; k++)
+			for (int f = 0; f < nsplits; f++, at++) {
+				keys[at] = xasprintf("cv_%s@%s", metric, e[k].name);
+				vals[at] = metrics_get(&e[k].res[f].metrics, metric);
+				steps[at] = f + 1;
+			}
+		int lrc = runlog_log_metrics(s->rl, s->run_id, nk, keys, vals, steps, &err);
+		for (size_t k = 0; k < nk; k++)
+			free((void *)(uintptr_t)keys[k]);
+		free(keys);
+		free(vals);
+		free(steps);
+		if (lrc < 0)
+			return luaL_error(L, "run log: %s", err.msg);
 	}
 	lua_pushvalue(L, result);
 	return 1;

@@ -189,6 +189,26 @@ static int l_run_id(lua_State *L)
 	return 1;
 }
 
+/*** wb.run_info([id]) -> a run as a table (the fields of `wb show --json`:
+ * steps, params, metrics, artifacts, ...), the current run by default; nil,
+ * message for an unknown id.  Needs a run log. */
+static int l_run_info(lua_State *L)
+{
+	struct lwb_session *s = lwb_get_session(L);
+	const char *id = luaL_optstring(L, 1, s ? s->run_id : NULL);
+	if (!s || !s->rl)
+		return luaL_error(L, "wb.run_info: there is no run log here");
+	if (!id || !*id)
+		return luaL_argerror(L, 1, "which run?");
+	json_t *run = NULL;
+	struct wb_err err;
+	if (runlog_show_run(s->rl, id, &run, &err) < 0)
+		return lwb_fail(L, &err);
+	lwb_push_json(L, run);
+	json_decref(run);
+	return 1;
+}
+
 static int na_tostring(lua_State *L)
 {
 	lua_pushliteral(L, "NA");
@@ -200,6 +220,7 @@ static const luaL_Reg wb_funcs[] = {
 	{ "log_metric", l_log_metric },
 	{ "tag", l_tag },
 	{ "run_id", l_run_id },
+	{ "run_info", l_run_info },
 	{ NULL, NULL },
 };
 
@@ -234,5 +255,6 @@ int luaopen_wb(lua_State *L)
 	lwb_open_frame(L);
 	lwb_open_recipe(L);
 	lwb_open_model(L);
+	lwb_open_plot(L);
 	return 1;
 }

@@ -72,6 +72,13 @@ int lwb_match(void *ud, const char *pattern, const char *name, struct wb_err *er
 json_t *lwb_to_json(lua_State *L, int idx, const char **why);
 void lwb_push_json(lua_State *L, const json_t *v);
 
+struct model;
+/* The model at idx, or NULL if it is not an open model. */
+struct model *lwb_to_model(lua_State *L, int idx);
+/* For a table made by wb.evaluate: pushes its model and frame and returns
+ * 1; otherwise pushes nothing and returns 0. */
+int lwb_eval_source(lua_State *L, int idx);
+
 /* Opens module `wb` (all binding files) and leaves it on the stack. */
 int luaopen_wb(lua_State *L);
 
@@ -80,5 +87,6 @@ int luaopen_wb(lua_State *L);
 void lwb_open_frame(lua_State *L);
 void lwb_open_recipe(lua_State *L);
 void lwb_open_model(lua_State *L);
+void lwb_open_plot(lua_State *L);
 
 #endif
