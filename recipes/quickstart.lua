@@ -42,6 +42,14 @@ for i, e in ipairs(model:importance()) do
   print(("  %-10s %.3f"):format(e.feature, e.importance))
 end
 
+-- Look rather than read: the ROC curve in the terminal, and as a PNG that
+-- is recorded with its sha256 as an artifact of this run (`wb show`).
+wb.plot.roc(ev):show(72, 22)
+os.execute("mkdir -p plots")
+local png = assert(wb.plot.roc(ev):save("plots/roc.png"))
+assert(wb.plot.importance(model, { top = 10 }):save("plots/importance.png"))
+print("saved " .. png .. " and plots/importance.png")
+
 -- Is it better than a logistic regression?  Same 5 folds for both, and a
 -- corrected paired t-test (as Weka's Experimenter reports it).
 local cmp = assert(wb.cv{ data = train, target = "Status", folds = 5,
@@ -49,6 +57,7 @@ local cmp = assert(wb.cv{ data = train, target = "Status", folds = 5,
 for _, m in ipairs(cmp.models) do
   print(("cv %-9s auc %.3f ± %.3f"):format(m.name, m.mean.auc, m.sd.auc))
 end
+wb.plot.cv(cmp):save("plots/cv.png")
 local c = cmp.compare[1]
 print(("%s - %s: %+.4f auc, t = %.2f, p = %.3f"):format(c.a, c.b, c.diff, c.t, c.p))
 

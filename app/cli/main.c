@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "runs", cmd_runs, "list recorded runs" },
 	{ "train", cmd_train, "train a model on a CSV file and print its metrics" },
 	{ "show", cmd_show, "show one run: steps, params, metrics, datasets, artifacts" },
+	{ "plot", cmd_plot, "draw a plot of data, models or runs, in the terminal or to a file" },
 };
 
 static void usage(FILE *out)
