@@ -46,7 +46,8 @@
 #include <unistd.h>
 
 #define LWB_PLOT "wb.plot"
-#define LWB_GNUPLOT "wb.gnuplot"
+#define LWB_GNUPLOT "wb.gnuplot"         /* the handle's metatable */
+#define LWB_GNUPLOT_KEY "wb.gnuplot.state" /* registry slot of the state's handle */
 
 struct lplot {
 	struct plot *p;
@@ -81,7 +82,7 @@ static const char *config_string(lua_State *L, const char *key)
 /* The state's gnuplot: $WB_GNUPLOT, else wb.config.gnuplot, else "gnuplot". */
 static struct gnuplot *state_gnuplot(lua_State *L)
 {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT) == LUA_TUSERDATA) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT_KEY) == LUA_TUSERDATA) {
 		struct lgnuplot *g = lua_touserdata(L, -1);
 		lua_pop(L, 1);
 		return g->gp;
@@ -95,7 +96,7 @@ static struct gnuplot *state_gnuplot(lua_State *L)
 	g->gp = NULL;
 	luaL_setmetatable(L, LWB_GNUPLOT);
 	g->gp = gnuplot_new(prog);
-	lua_setfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT);
+	lua_setfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT_KEY);
 	lua_settop(L, top);
 	return g->gp;
 }
@@ -1031,12 +1032,12 @@ static int l_sixel(lua_State *L)
 /*** wb.plot.close() stops the gnuplot process (it restarts on demand). */
 static int l_close(lua_State *L)
 {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT) == LUA_TUSERDATA) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT_KEY) == LUA_TUSERDATA) {
 		struct lgnuplot *g = lua_touserdata(L, -1);
 		gnuplot_free(g->gp);
 		g->gp = NULL;
 		lua_pushnil(L);
-		lua_setfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT);
+		lua_setfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT_KEY);
 	}
 	return 0;
 }
@@ -1044,7 +1045,7 @@ static int l_close(lua_State *L)
 /*** wb.plot.pid() -> the gnuplot process id, or nil when none runs. */
 static int l_pid(lua_State *L)
 {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT) == LUA_TUSERDATA) {
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_GNUPLOT_KEY) == LUA_TUSERDATA) {
 		struct lgnuplot *g = lua_touserdata(L, -1);
 		pid_t pid = g->gp ? gnuplot_pid(g->gp) : 0;
 		if (pid > 0) {

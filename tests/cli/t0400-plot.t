@@ -74,6 +74,22 @@ test_expect_success '--json reports the file, its sha256 and the run' '
 	json out "import hashlib; assert d[\"output\"]==\"bar.png\" and d[\"sha256\"]==hashlib.sha256(open(\"bar.png\",\"rb\").read()).hexdigest() and len(d[\"run_id\"])==32, d"
 '
 
+test_expect_success 'workbench.lua can force sixel (or text) in the terminal' '
+	mkdir sixel && (
+		cd sixel &&
+		echo "wb.config.plot_terminal = \"sixel\"" >workbench.lua &&
+		"$WB" plot hist "$DATA/iris.csv" Petal.Length --size 60x20 --log ../runs.db >out &&
+		head -c 2 out | od -c | grep -q "033   P" &&
+		grep -q "q\"" out &&
+		echo "wb.config.plot_terminal = \"text\"" >workbench.lua &&
+		"$WB" plot hist "$DATA/iris.csv" Petal.Length --size 60x20 --log ../runs.db >out &&
+		contains out "Petal.Length" &&
+		echo "wb.config.plot_terminal = \"colour\"" >workbench.lua &&
+		expect_code 1 "$WB" plot hist "$DATA/iris.csv" Petal.Length --log ../runs.db 2>err &&
+		contains err "plot_terminal must be"
+	)
+'
+
 test_expect_success '--script prints the gnuplot script instead' '
 	"$WB" plot hist "$DATA/iris.csv" Petal.Length --script --log runs.db >out &&
 	contains out "set terminal dumb" &&

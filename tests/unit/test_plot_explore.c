@@ -430,7 +430,7 @@ static void test_bar(void)
 
 	/* Many categories: files get `top` (20) bars, text a second table of
 	 * the 14 largest (c00 has 60 rows, c01 59, ...). */
-	char names[40][8];
+	char names[40][16];
 	const char *lab[40 * 60];
 	size_t n = 0;
 	for (int k = 0; k < 40; k++) {
@@ -544,7 +544,7 @@ static void test_scatter(void)
 	size_t n = 0;
 	double xs[140], ys[140];
 	const char *cs[140];
-	char cn[14][8];
+	char cn[14][16];
 	for (int k = 0; k < 14; k++) {
 		snprintf(cn[k], sizeof(cn[k]), "c%02d", k);
 		for (int r = 0; r <= k; r++, n++) {
@@ -906,7 +906,7 @@ static void test_corr(void)
 	/* 31 columns. */
 	f = frame_new(3);
 	for (int j = 0; j < 31; j++) {
-		char name[8];
+		char name[16];
 		double v3[3] = { j, j * 2, 1 };
 		snprintf(name, sizeof(name), "c%d", j);
 		frame_add(f, name, num_col(v3, 3), NULL);
@@ -919,7 +919,7 @@ static void test_corr(void)
 	/* Many columns in text: numbered x tics and compact labels. */
 	f = frame_new(4);
 	for (int j = 0; j < 9; j++) {
-		char name[24];
+		char name[32];
 		double v4[4] = { j, (j * 7) % 5, (j * 3) % 4, 1 + j % 2 };
 		snprintf(name, sizeof(name), "a_longer_name_%d", j);
 		frame_add(f, name, num_col(v4, 4), NULL);
@@ -952,7 +952,7 @@ static void test_corr_threads(void)
 			c->num[i] = j % 3 == 0 && rng_below(&r, 50) == 0 ? NAN
 				    : 1e3 * j + base + 0.3 * (double)(i % 7);
 		}
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "v%d", j);
 		frame_add(f, name, c, NULL);
 	}
@@ -1136,7 +1136,7 @@ static void test_render(void)
 	const char *lab[120], *cls14[120];
 	static const char *const longs[] = { "a rather long category name", "another long name",
 					     "the third category", "and a fourth one" };
-	char many[30][8], c14[14][8];
+	char many[30][16], c14[14][16];
 	char *dates[120];
 	for (int k = 0; k < 30; k++)
 		snprintf(many[k], sizeof(many[k]), "m%02d", k);
@@ -1246,7 +1246,7 @@ static void test_speed(void)
 		struct column *c = column_new(COL_NUM, n);
 		for (size_t i = 0; i < n; i++)
 			c->num[i] = rng_normal(&r) + (double)j;
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "v%d", j);
 		frame_add(f, name, c, NULL);
 	}
