@@ -7,6 +7,7 @@
  * (wb.check) failed, 130 interrupted.
  */
 #include "cli/cli.h"
+#include "cli/session.h"
 #include "core/err.h"
 #include "lua/lua_host.h"
 #include "lua/lua_wb.h"
@@ -23,100 +24,6 @@
 
 static const char USAGE[] =
 	"wb run RECIPE.lua [--set key=value]... [--seed N] [--log PATH] [--json]";
-
-static lua_State *running;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (running)
-		lhost_interrupt(running);
-}
-
-/* Pushes a --set value typed: true/false, integer, number, else string. */
-static void push_typed(lua_State *L, const char *v)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "false")) {
-		lua_pushboolean(L, v[0] == 't');
-		return;
-	}
-	if (*v && lua_stringtonumber(L, v) != 0)
-		return;
-	lua_pushstring(L, v);
-}
-
-/* First line of a command's output, or NULL. */
-static char *capture(const char *cmd)
-{
-	char line[256];
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		return NULL;
-	char *out = NULL;
-	if (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		out = xstrdup(line);
-	}
-	if (pclose(p) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* The commit of the git repository holding the recipe, and whether its
- * tree has uncommitted changes to tracked files. */
-static char *git_state(const char *recipe, int *dirty)
-{
-	char dir[PATH_MAX], cmd[PATH_MAX + 128];
-	snprintf(dir, sizeof(dir), "%s", recipe);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	*dirty = -1;
-	if (strchr(dir, '\''))
-		return NULL;
-	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse HEAD 2>/dev/null", dir);
-	char *commit = capture(cmd);
-	if (!commit)
-		return NULL;
-	snprintf(cmd, sizeof(cmd),
-		 "git -C '%s' status --porcelain --untracked-files=no 2>/dev/null | head -n 1", dir);
-	char *changes = capture(cmd);
-	*dirty = changes != NULL;
-	free(changes);
-	return commit;
-}
-
-static char *argv_json(int argc, char **argv)
-{
-	json_t *a = json_array();
-	json_array_append_new(a, json_string("wb"));
-	for (int i = 0; i < argc; i++) {
-		json_t *s = json_string(argv[i]); /* NULL for invalid UTF-8 */
-		json_array_append_new(a, s ? s : json_string("?"));
-	}
-	char *s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
-static int print_to_stderr(lua_State *L)
-{
-	int n = lua_gettop(L);
-	for (int i = 1; i <= n; i++) {
-		size_t len;
-		const char *s = luaL_tolstring(L, i, &len);
-		if (i > 1)
-			fputc('\t', stderr);
-		fwrite(s, 1, len, stderr);
-		lua_pop(L, 1);
-	}
-	fputc('\n', stderr);
-	return 0;
-}
 
 /* An error from misusing a nil returned by a failed wb call is confusing on
  * its own ("attempt to index a nil value"); add what that call said. */
@@ -223,104 +130,24 @@ int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const cha
 
 int cli_exec(struct cli_exec *x)
 {
-	int rc = WB_EXIT_ERROR;
-	unsigned long long seed = x->seed;
-	char msg[8192];
-	lua_State *L = NULL;
-	struct runlog *rl = NULL;
-	char *log_path = NULL, *commit = NULL, *argvj = NULL;
-	struct lwb_session session;
-	memset(&session, 0, sizeof(session));
-	struct wb_err err;
-
-	L = lhost_new();
-	if (!L) {
-		cli_error("cannot create a Lua state");
-		goto out;
-	}
-	const char *startup;
-	if (lhost_startup(L, &startup, msg, sizeof(msg)) < 0) {
-		cli_error("startup script: %s", msg);
-		goto out;
-	}
-	if (x->json_out) {
-		lua_pushcfunction(L, print_to_stderr);
-		lua_setglobal(L, "print");
-	}
-
-	/* Settings: flags beat the environment beat workbench.lua. */
-	lua_getglobal(L, "wb");
-	lua_getfield(L, -1, "config");
-	if (!x->have_seed) {
-		lua_getfield(L, -1, "seed");
-		seed = lua_isinteger(L, -1) ? (unsigned long long)lua_tointeger(L, -1) : 42;
-		lua_pop(L, 1);
-	}
-	const char *cfg_log = NULL;
-	if (!x->log_flag && !getenv("WB_LOG") && lua_getfield(L, -1, "log") == LUA_TSTRING)
-		cfg_log = lua_tostring(L, -1);
-	log_path = cli_log_path(x->log_flag ? x->log_flag : cfg_log);
-	lua_settop(L, 0);
-
-	lua_getglobal(L, "wb");
-	lua_getfield(L, -1, "params");
-	for (int k = 0; k < x->nsets; k++) {
-		const char *eq = strchr(x->sets[k], '=');
-		lua_pushlstring(L, x->sets[k], (size_t)(eq - x->sets[k]));
-		push_typed(L, eq + 1);
-		lua_settable(L, -3);
-	}
-	for (int k = 0; k < x->nraw; k++) {
-		lua_pushstring(L, x->raw_keys[k]);
-		lua_pushstring(L, x->raw_values[k]);
-		lua_settable(L, -3);
-	}
-	lua_settop(L, 0);
-
-	if (runlog_open(log_path, &rl, &err) < 0) {
-		cli_error("%s", err.msg);
-		goto out;
-	}
-	char cwd[PATH_MAX];
-	int dirty;
-	commit = git_state(x->name, &dirty);
-	argvj = argv_json(x->argc, x->argv);
-	struct run_info info = {
-		.kind = x->kind,
-		.name = x->name,
-		.recipe_text = x->text,
-		.argv_json = argvj,
-		.wb_version = WB_VERSION,
-		.seed = seed,
-		.git_commit = commit,
-		.git_dirty = dirty,
-		.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL,
+	struct cli_session cs;
+	struct cli_session_opts o = {
+		.kind = x->kind, .name = x->name, .text = x->text, .text_len = x->text_len,
+		.sets = x->sets, .nsets = x->nsets, .raw_keys = x->raw_keys,
+		.raw_values = x->raw_values, .nraw = x->nraw, .seed = x->seed,
+		.have_seed = x->have_seed, .log_flag = x->log_flag, .quiet_print = x->json_out,
+		.argc = x->argc, .argv = x->argv,
 	};
-	if (runlog_begin_run(rl, &info, session.run_id, &err) < 0) {
-		cli_error("%s", err.msg);
-		goto out;
-	}
-	session.rl = rl;
-	session.seed = seed;
-	lwb_set_session(L, &session);
+	if (cli_session_open(&cs, &o) < 0)
+		return WB_EXIT_ERROR;
 
-	running = L;
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-
-	double t0 = lwb_now();
+	char msg[8192];
 	char chunk[PATH_MAX + 2];
 	snprintf(chunk, sizeof(chunk), "@%s", x->name);
-	int status = lhost_dostring(L, x->text, x->text_len, chunk, msg, sizeof(msg));
-	double secs = lwb_now() - t0;
+	int status = cli_session_eval(&cs, x->text, x->text_len, chunk, 0, msg, sizeof(msg));
+	double secs = lwb_now() - cs.started;
 
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	running = NULL;
-
+	int rc;
 	const char *final;
 	if (status == LUA_OK) {
 		final = "ok";
@@ -328,7 +155,7 @@ int cli_exec(struct cli_exec *x)
 	} else if (lhost_interrupted()) {
 		final = "interrupted";
 		rc = 130;
-	} else if (session.gate_failed) {
+	} else if (cs.s.gate_failed) {
 		final = "failed";
 		rc = WB_EXIT_GATE;
 	} else {
@@ -337,36 +164,29 @@ int cli_exec(struct cli_exec *x)
 	}
 	/* A gate's message says everything, and so does an error from wb's own
 	 * recipe text: the traceback would be noise. */
-	char *tb = status != LUA_OK && (session.gate_failed || x->no_traceback)
+	char *tb = status != LUA_OK && (cs.s.gate_failed || x->no_traceback)
 		   ? strstr(msg, "\nstack traceback:") : NULL;
 	if (tb)
 		*tb = '\0';
-	if (runlog_end_run(rl, session.run_id, final, status == LUA_OK ? NULL : msg, &err) < 0) {
-		cli_error("%s", err.msg);
-		rc = WB_EXIT_ERROR;
-	}
 	if (status != LUA_OK)
-		report_failure(msg, &session);
+		report_failure(msg, &cs.s);
 	if (x->result) {
-		x->result(L, status == LUA_OK, session.run_id, final, secs, log_path, x->ud);
+		x->result(cs.L, status == LUA_OK, cs.s.run_id, final, secs, cs.log_path, x->ud);
 	} else if (x->json_out) {
-		json_t *o = json_pack("{s:s,s:s,s:f,s:i,s:s}", "run_id", session.run_id, "status", final,
-				      "seconds", secs, "steps", session.nsteps, "log", log_path);
+		json_t *o2 = json_pack("{s:s,s:s,s:f,s:i,s:s}", "run_id", cs.s.run_id, "status",
+				       final, "seconds", secs, "steps", cs.s.nsteps, "log",
+				       cs.log_path);
 		json_t *e = status != LUA_OK ? json_string(msg) : NULL;
 		if (e)
-			json_object_set_new(o, "error", e);
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			json_object_set_new(o2, "error", e);
+		json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
-		json_decref(o);
+		json_decref(o2);
 	}
 	if (!x->json_out)
-		fprintf(stderr, "wb: run %.8s %s (%d step%s, %.2f s) in %s\n", session.run_id, final,
-			session.nsteps, session.nsteps == 1 ? "" : "s", secs, log_path);
-out:
-	lhost_free(L);
-	runlog_close(rl);
-	free(log_path);
-	free(commit);
-	free(argvj);
+		fprintf(stderr, "wb: run %.8s %s (%d step%s, %.2f s) in %s\n", cs.s.run_id, final,
+			cs.s.nsteps, cs.s.nsteps == 1 ? "" : "s", secs, cs.log_path);
+	if (cli_session_close(&cs, final, status == LUA_OK ? NULL : msg) < 0 && rc == WB_EXIT_OK)
+		rc = WB_EXIT_ERROR;
 	return rc;
 }

@@ -749,6 +749,24 @@ int runlog_end_run(struct runlog *rl, const char *run_id, const char *status,
 	return tx_end(rl, r, what, err);
 }
 
+int runlog_set_recipe(struct runlog *rl, const char *run_id, const char *text,
+		      struct wb_err *err)
+{
+	char what[96];
+	snprintf(what, sizeof(what), "cannot store the recipe of run '%s'", run_id ? run_id : "");
+	char sha[WB_HASH_HEX] = "";
+	unsigned char h[WB_HASH_LEN];
+	hash_bytes(text ? text : "", text ? strlen(text) : 0, h);
+	hash_hex(h, sha);
+	if (tx_begin(rl, what, err) < 0)
+		return -1;
+	int r = check_run(rl, run_id, what, err);
+	if (r == 0 && run_sql(rl, "UPDATE runs SET recipe_text = ?2, recipe_sha256 = ?3 "
+			      "WHERE id = ?1", "sss", run_id, text ? text : "", sha) != SQLITE_DONE)
+		r = runlog_int_db_error(rl, err, what);
+	return tx_end(rl, r, what, err);
+}
+
 int runlog_add_step(struct runlog *rl, const char *run_id, const struct step_rec *s,
 		    int *seq, struct wb_err *err)
 {

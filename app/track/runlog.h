@@ -75,6 +75,11 @@ int runlog_begin_run(struct runlog *rl, const struct run_info *info,
 int runlog_end_run(struct runlog *rl, const char *run_id, const char *status,
 		   const char *message, struct wb_err *err);
 
+/* Stores the recipe text (and its sha256) of a run whose text is known only
+ * at its end: an interactive session's successful chunks. */
+int runlog_set_recipe(struct runlog *rl, const char *run_id, const char *text,
+		      struct wb_err *err);
+
 struct step_rec {
 	const char *kind;          /* "read_csv", "filter", "split", "fit", ... */
 	const char *params_json;   /* JSON object, canonical (may be NULL) */
