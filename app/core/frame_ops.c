@@ -12,6 +12,10 @@
 #include "core/expr.h"
 #include "core/rng.h"
 #include "core/stats.h"
+#include "core/numparse.h"
+
+#include <jansson.h>
+#include <strings.h>
 
 #include <inttypes.h>
 #include <math.h>
@@ -439,5 +443,155 @@ struct frame *frame_sample(const struct frame *f, size_t n, int replace, uint64_
 		 replace ? "true" : "false", seed);
 	struct frame *out = frame_take(f, idx, n, "sample", params);
 	free(idx);
+	return out;
+}
+
+/* ---------------------------------------------------------------- cast */
+
+/* Cell i of c as text into buf (STR/CAT cells may be longer than buf:
+ * *text points at them directly).  Returns 0 when the cell is missing. */
+static int cell_text(const struct column *c, size_t i, char *buf, size_t size,
+		     const char **text, size_t *len)
+{
+	if (column_is_missing(c, i))
+		return 0;
+	if (c->kind == COL_STR || c->kind == COL_CAT) {
+		*text = column_get_text(c, i, len);
+		return *text != NULL;
+	}
+	*len = column_format(c, i, buf, size);
+	*text = buf;
+	return 1;
+}
+
+static int parse_bool(const char *s, size_t len, int8_t *out)
+{
+	static const char *const yes[] = { "true", "yes", "1", "t", "y" };
+	static const char *const no[] = { "false", "no", "0", "f", "n" };
+	for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++) {
+		if (strlen(yes[k]) == len && !strncasecmp(s, yes[k], len))
+			return *out = 1, 0;
+		if (strlen(no[k]) == len && !strncasecmp(s, no[k], len))
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* Converts c to kind through each cell's text, as if the column had been
+ * read from CSV as that kind.  A cell that does not convert is an error
+ * naming its row and text: a cast never loses a value silently. */
+static struct column *cast_column(const struct column *c, enum col_kind kind,
+				  const char *name, struct wb_err *err)
+{
+	size_t n = c->n;
+	if (kind == COL_STR || kind == COL_CAT) {
+		const char **strs = xcalloc(n + 1, sizeof(char *));
+		char **own = xcalloc(n + 1, sizeof(char *));
+		char buf[64];
+		for (size_t i = 0; i < n; i++) {
+			const char *t;
+			size_t len;
+			if (cell_text(c, i, buf, sizeof(buf), &t, &len))
+				strs[i] = own[i] = xstrndup(t, len);
+		}
+		struct column *s = column_from_strings(strs, n);
+		for (size_t i = 0; i < n; i++)
+			free(own[i]);
+		free(own);
+		free(strs);
+		if (kind == COL_STR)
+			return s;
+		struct column *cat = column_to_cat(s);
+		column_unref(s);
+		return cat;
+	}
+	struct column *out = column_new(kind, n); /* all missing */
+	char buf[64];
+	for (size_t i = 0; i < n; i++) {
+		const char *t;
+		size_t len;
+		if (!cell_text(c, i, buf, sizeof(buf), &t, &len))
+			continue;
+		int64_t iv = 0;
+		double dv = 0;
+		const char *stop;
+		int ok = 0;
+		switch (kind) {
+		case COL_NUM: {
+			enum numparse_kind k = numparse(t, t + len, &iv, &dv, &stop);
+			if ((ok = k != NP_NONE && stop == t + len))
+				out->num[i] = dv;
+			if (!ok && c->kind == COL_TIME)
+				ok = 1, out->num[i] = (double)c->i64[i] / 1e6;
+			break;
+		}
+		case COL_INT: {
+			enum numparse_kind k = numparse(t, t + len, &iv, &dv, &stop);
+			if (k == NP_NUM && stop == t + len && dv == (double)(int64_t)dv &&
+			    dv >= -9.2e18 && dv <= 9.2e18)
+				k = NP_INT, iv = (int64_t)dv;
+			if ((ok = k == NP_INT && stop == t + len))
+				out->i64[i] = iv;
+			break;
+		}
+		case COL_BOOL:
+			ok = parse_bool(t, len, &out->b[i]) == 0;
+			break;
+		case COL_TIME:
+			ok = parse_time(t, len, &out->i64[i]) == 0;
+			break;
+		default:
+			break;
+		}
+		if (!ok) {
+			column_unref(out);
+			wb_error(err, "cast: column '%s' row %zu: '%.*s' is not %s %s", name, i + 1,
+				 (int)(len > 60 ? 60 : len), t, kind == COL_INT ? "an" : "a",
+				 kind == COL_NUM ? "number" : kind == COL_INT ? "integer"
+				 : kind == COL_BOOL ? "boolean (true/false, yes/no, 1/0)"
+				 : "time (ISO 8601)");
+			return NULL;
+		}
+		if (kind == COL_INT || kind == COL_TIME)
+			out->valid[i] = 1;
+	}
+	return out;
+}
+
+struct frame *frame_cast(const struct frame *f, const char *const *names,
+			 const enum col_kind *kinds, int n, struct wb_err *err)
+{
+	for (int k = 0; k < n; k++)
+		if (frame_find(f, names[k]) < 0) {
+			frame_err_unknown(err, f, "cast", names[k], NULL);
+			return NULL;
+		}
+	struct frame *out = frame_new(f->nrow);
+	json_t *pj = json_object();
+	for (int j = 0; j < f->ncol; j++) {
+		struct column *c = NULL;
+		for (int k = 0; k < n && !c; k++) {
+			if (strcmp(names[k], f->names[j]))
+				continue;
+			c = cast_column(f->cols[j], kinds[k], names[k], err);
+			if (!c) {
+				json_decref(pj);
+				frame_unref(out);
+				return NULL;
+			}
+			json_object_set_new(pj, names[k], json_string(col_kind_name(kinds[k])));
+		}
+		if (!c)
+			c = column_ref(f->cols[j]);
+		if (frame_add(out, f->names[j], c, err) < 0) {
+			json_decref(pj);
+			frame_unref(out);
+			return NULL;
+		}
+	}
+	char *params = json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(pj);
+	frame_seal_derived(out, "cast", params, &f, 1);
+	free(params);
 	return out;
 }

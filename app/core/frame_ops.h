@@ -17,6 +17,12 @@ struct frame *frame_select(const struct frame *f, const char *const *names, int 
 /* All columns except the named ones (unknown names are errors). */
 struct frame *frame_drop(const struct frame *f, const char *const *names, int n,
 			 struct wb_err *err);
+/* Columns names[k] converted to kinds[k] through their text, as if read
+ * from CSV as that kind (time to num gives seconds since the epoch); other
+ * columns are shared.  A cell that does not convert is an error naming the
+ * column, row and text ("cast: column 'x' row 17: 'abc' is not a number"). */
+struct frame *frame_cast(const struct frame *f, const char *const *names,
+			 const enum col_kind *kinds, int n, struct wb_err *err);
 /* Renames from[k] to to[k]; unknown names and resulting duplicates are errors. */
 struct frame *frame_rename(const struct frame *f, const char *const *from,
 			   const char *const *to, int n, struct wb_err *err);

@@ -578,6 +578,44 @@ static int f_select_drop(lua_State *L, int drop)
 static int f_select(lua_State *L) { return f_select_drop(L, 0); }
 static int f_drop(lua_State *L) { return f_select_drop(L, 1); }
 
+/*** frame:cast{ col = "kind", ... } -> frame: columns converted (num, int, cat, str, bool, time)
+ * through their text, as if read from CSV as that kind; a value that does
+ * not convert is an error naming the column, row and text. */
+static int f_cast(lua_State *L)
+{
+	struct frame *f = lwb_check_frame(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	int n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, 2)) {
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			luaL_argerror(L, 2, "expected { column = \"kind\", ... }");
+		enum col_kind kind;
+		if (col_kind_parse(lua_tostring(L, -1), &kind) < 0)
+			luaL_argerror(L, 2, lua_pushfstring(L, "unknown kind '%s' for column '%s' "
+							"(num, int, cat, str, bool, time)",
+							lua_tostring(L, -1), lua_tostring(L, -2)));
+		n++;
+		lua_pop(L, 1);
+	}
+	const char **names = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n ? n : 1), 0);
+	enum col_kind *kinds = lua_newuserdatauv(L, sizeof(enum col_kind) * (size_t)(n ? n : 1), 0);
+	int k = 0;
+	lua_pushnil(L);
+	while (lua_next(L, 2)) {
+		names[k] = lua_tostring(L, -2);
+		col_kind_parse(lua_tostring(L, -1), &kinds[k++]);
+		lua_pop(L, 1);
+	}
+	json_t *pj = json_object();
+	for (k = 0; k < n; k++)
+		json_object_set_new(pj, names[k], json_string(col_kind_name(kinds[k])));
+	double t0 = lwb_now();
+	struct wb_err err;
+	struct frame *out = frame_cast(f, names, kinds, n, &err);
+	return finish(L, "cast", pj, f, out, t0, &err);
+}
+
 /*** frame:rename{ old = "new", ... } -> frame */
 static int f_rename(lua_State *L)
 {
@@ -1037,6 +1075,7 @@ static const luaL_Reg frame_methods[] = {
 	{ "levels", f_levels },
 	{ "select", f_select },
 	{ "drop", f_drop },
+	{ "cast", f_cast },
 	{ "rename", f_rename },
 	{ "head", f_head },
 	{ "tail", f_tail },

@@ -209,6 +209,40 @@ static int l_run_info(lua_State *L)
 	return 1;
 }
 
+/*** wb.run_list([{ limit = N, where = "SQL" }]) -> runs, newest first, as tables
+ * (the fields of `wb runs --json`: id, kind, name, status, started, seconds,
+ * seed, metrics = { last value of each }). */
+static int l_run_list(lua_State *L)
+{
+	struct lwb_session *s = lwb_get_session(L);
+	lua_Integer limit = 0;
+	const char *where = NULL;
+	if (!lua_isnoneornil(L, 1)) {
+		luaL_checktype(L, 1, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 1)) {
+			lua_pop(L, 1);
+			const char *k = lua_tostring(L, -1);
+			if (lua_type(L, -1) != LUA_TSTRING || (strcmp(k, "limit") && strcmp(k, "where")))
+				return luaL_error(L, "wb.run_list: unknown option '%s' (valid: limit, where)",
+						  luaL_tolstring(L, -1, NULL));
+		}
+		lua_getfield(L, 1, "limit");
+		limit = luaL_optinteger(L, -1, 0);
+		lua_getfield(L, 1, "where");
+		where = luaL_optstring(L, -1, NULL);
+	}
+	if (!s || !s->rl)
+		return luaL_error(L, "wb.run_list: there is no run log here");
+	json_t *runs = NULL;
+	struct wb_err err;
+	if (runlog_list_runs(s->rl, (int)limit, where, &runs, &err) < 0)
+		return lwb_fail(L, &err);
+	lwb_push_json(L, runs);
+	json_decref(runs);
+	return 1;
+}
+
 static int na_tostring(lua_State *L)
 {
 	lua_pushliteral(L, "NA");
@@ -221,6 +255,7 @@ static const luaL_Reg wb_funcs[] = {
 	{ "tag", l_tag },
 	{ "run_id", l_run_id },
 	{ "run_info", l_run_info },
+	{ "run_list", l_run_list },
 	{ NULL, NULL },
 };
 

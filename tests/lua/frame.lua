@@ -84,6 +84,36 @@ t.like(bmsg, "Sepal.Lenght", "message names the column")
 t.raises(function() iris:split{ tst = 0.2 } end, "unknown option 'tst'", "unknown option raises")
 t.raises(function() iris:head("x") end, "bad argument", "wrong type raises")
 
+-- cast: through the text, errors name column, row and value
+local cf = wb.frame{ n = { "1", "2", "x7" }, b = { "yes", "no", wb.NA }, i = { 1.0, 2.0, 3.0 },
+                     d = { "2024-01-02", "2024-03-04T05:06:07Z", wb.NA } }
+local c1 = assert(cf:cast{ i = "int", b = "bool", d = "time" })
+local kinds = {}
+for k, name in ipairs(c1:names()) do kinds[name] = c1:kinds()[k] end
+t.is(kinds.i .. "," .. kinds.b .. "," .. kinds.d, "int,bool,time", "cast kinds")
+t.is(c1:col("b")[1], true, "yes is true")
+t.is(tostring(c1:col("b")[3]), "NA", "missing stays missing")
+t.is(c1:col("i")[3], 3, "3.0 casts to the integer 3")
+local c2, cerr = cf:cast{ n = "num" }
+t.is(c2, nil, "a value that does not convert fails the cast")
+t.like(cerr, "column 'n' row 3: 'x7' is not a number", "the error names column, row and value")
+local c3 = assert(iris:cast{ Species = "str", ["Sepal.Length"] = "str" })
+t.is(c3:kinds()[1] .. "," .. c3:kinds()[5], "str,str", "cast to str")
+t.is(c3:cast{ ["Sepal.Length"] = "num" }:content_hash(), iris:cast{ Species = "str" }:content_hash(),
+  "num -> str -> num round-trips exactly")
+t.ok(c1:hash() ~= cf:hash(), "a cast frame has its own lineage hash")
+t.raises(function() cf:cast{ n = "float" } end, "unknown kind 'float'", "unknown kind raises")
+local c4, c4err = cf:cast{ nn = "num" }
+t.like(c4err, "unknown column 'nn'", "unknown column")
+
+-- run_list / run_info read the run log this recipe is recorded in
+local runs = wb.run_list{ limit = 1 }
+t.is(#runs, 1, "run_list with a limit")
+t.is(runs[1].id, wb.run_id(), "the newest run is this one")
+t.is(runs[1].status, "running", "still running")
+t.is(wb.run_info().id, wb.run_id(), "run_info of the current run")
+t.raises(function() wb.run_list{ limt = 1 } end, "unknown option 'limt'", "run_list options")
+
 -- read_sql
 local db = tmp .. ".db"
 os.execute(("sqlite3 %q \"create table t(a integer, b real, c text); insert into t values (1, 2.5, 'x'), (2, NULL, 'y'), (3, 1.0, 'x');\""):format(db))
