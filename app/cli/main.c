@@ -20,11 +20,13 @@ static const struct command commands[] = {
 	{ "train", cmd_train, "train a model on a CSV file and print its metrics" },
 	{ "show", cmd_show, "show one run: steps, params, metrics, datasets, artifacts" },
 	{ "plot", cmd_plot, "draw a plot of data, models or runs, in the terminal or to a file" },
+	{ "repl", cmd_repl, "a Lua REPL (readline) with wb preloaded, recorded as a run" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: wb <command> [args]\n\ncommands:\n");
+	fprintf(out, "usage: wb [FILE.csv | RUNS.db]   the TUI (no argument: this project's runs)\n"
+		     "       wb <command> [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`wb <command> --help` tells more; see also wb(1) and README.md.\n");
@@ -38,10 +40,8 @@ static void on_bug(const char *msg)
 int main(int argc, char **argv)
 {
 	wb_set_bug_handler(on_bug);
-	if (argc < 2) {
-		usage(stderr);
-		return WB_EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cmd_tui(argc, argv);
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
@@ -54,6 +54,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
+	/* Anything else that names a file opens it in the TUI (wb data.csv). */
+	if (cmd[0] != '-' && (strchr(cmd, '.') || strchr(cmd, '/')) && argc == 2)
+		return cmd_tui(argc, argv);
 	fprintf(stderr, "wb: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return WB_EXIT_USAGE;

@@ -1,0 +1,63 @@
+# tests/tui/lib.sh — tmux helpers for TUI and REPL tests (FACTS.md: a
+# private server socket, no config, poll capture-pane; never fixed sleeps).
+# Source after tests/cli/lib.sh:
+#   . "$(dirname "$0")/../cli/lib.sh"; . "$(dirname "$0")/lib.sh"
+#   tui_start 100 30 "$WB" data.csv      # a detached session running the command
+#   tui_wait "rows"                       # poll until the screen shows the text
+#   tui_keys j j Enter                    # tmux send-keys (key names or literal text)
+#   tui_type 'print(1+1)'                 # literal text (send-keys -l)
+#   tui_screen >screen.txt                # the visible screen
+#   tui_resize 50 12
+#   tui_stop                              # kills the session (also on exit)
+command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux is not installed"; exit 0; }
+TUI_SOCK="$TEST_DIR/.tmux.sock"
+TUI_SESSION=wbtest
+: "${TUI_TIMEOUT:=10}"
+export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 INPUTRC=/dev/null
+
+tmx() { tmux -S "$TUI_SOCK" -f /dev/null "$@"; }
+
+tui_start() { # width height command...
+	w=$1; h=$2; shift 2
+	tmx kill-server 2>/dev/null
+	# The command runs in its own shell so its exit status can be read back.
+	printf '%s' "$*" >"$TEST_DIR/.tui.cmd"
+	tmx new-session -d -s "$TUI_SESSION" -x "$w" -y "$h" \
+		"cd '$TEST_DIR' && $*; echo \"[exit \$?]\"; sleep 3600"
+	tmx set-option -t "$TUI_SESSION" remain-on-exit on >/dev/null 2>&1
+}
+
+tui_screen() { tmx capture-pane -p -t "$TUI_SESSION"; }
+
+# tui_wait TEXT [seconds]: polls until the screen contains TEXT (fixed string).
+tui_wait() {
+	deadline=$(( $(date +%s) + ${2:-$TUI_TIMEOUT} ))
+	while :; do
+		if tui_screen 2>/dev/null | grep -qF -- "$1"; then return 0; fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "timed out waiting for '$1'; the screen is:" >&2
+			tui_screen >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# tui_wait_gone TEXT [seconds]: polls until TEXT is no longer on screen.
+tui_wait_gone() {
+	deadline=$(( $(date +%s) + ${2:-$TUI_TIMEOUT} ))
+	while tui_screen 2>/dev/null | grep -qF -- "$1"; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "timed out waiting for '$1' to go; the screen is:" >&2
+			tui_screen >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+tui_keys() { tmx send-keys -t "$TUI_SESSION" "$@"; }
+tui_type() { tmx send-keys -t "$TUI_SESSION" -l "$1"; }
+tui_resize() { tmx resize-window -t "$TUI_SESSION" -x "$1" -y "$2"; }
+tui_stop() { tmx kill-server 2>/dev/null; return 0; }
+trap 'tui_stop; rm -rf "$TEST_DIR"' EXIT
