@@ -222,12 +222,18 @@ int cli_session_eval(struct cli_session *cs, const char *text, size_t len,
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	running = NULL;
-	if (status == LUA_OK && record && len) {
-		strbuf_add(&cs->text, text, len);
-		if (text[len - 1] != '\n')
-			strbuf_adds(&cs->text, "\n");
-	}
+	if (status == LUA_OK && record)
+		cli_session_record(cs, text, len);
 	return status;
+}
+
+void cli_session_record(struct cli_session *cs, const char *text, size_t len)
+{
+	if (!len)
+		return;
+	strbuf_add(&cs->text, text, len);
+	if (text[len - 1] != '\n')
+		strbuf_adds(&cs->text, "\n");
 }
 
 int cli_session_close(struct cli_session *cs, const char *status, const char *message)

@@ -67,6 +67,11 @@ int cli_session_open(struct cli_session *cs, const struct cli_session_opts *o);
  * the Lua status; on failure msg holds the message (and traceback). */
 int cli_session_eval(struct cli_session *cs, const char *text, size_t len,
 		     const char *chunkname, int record, char *msg, size_t size);
+/* Appends a chunk to the session's recipe text exactly as a recorded
+ * cli_session_eval does (the text, then a newline if it has none): for a
+ * chunk that ran another way (the REPL's trampoline that keeps values, a
+ * TUI action run in pieces). */
+void cli_session_record(struct cli_session *cs, const char *text, size_t len);
 /* Ends the run with status ("ok", "failed", "interrupted") and message (may
  * be NULL), stores the interactive text as the recipe, closes the state
  * and the log.  Returns 0, or -1 after printing why. */

@@ -36,7 +36,7 @@ void console_print(struct console *c, const char *text, int kind);
 void console_draw(struct console *c, int focused);
 /* The window changed size or was replaced. */
 void console_resize(struct console *c, WINDOW *win);
-/* Scrollback paging (PgUp/PgDn while focused are handled by console_key). */
+/* Empties the scrollback.  (Paging it is PgUp/PgDn through console_key.) */
 void console_clear(struct console *c);
 
 #endif

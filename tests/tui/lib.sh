@@ -1,7 +1,7 @@
 # tests/tui/lib.sh — tmux helpers for TUI and REPL tests (FACTS.md: a
 # private server socket, no config, poll capture-pane; never fixed sleeps).
-# Source after tests/cli/lib.sh:
-#   . "$(dirname "$0")/../cli/lib.sh"; . "$(dirname "$0")/lib.sh"
+# Source after tests/cli/lib.sh (which changes directory, so use the top):
+#   . "$(dirname "$0")/../cli/lib.sh"; . "$WB_TEST_TOP/tests/tui/lib.sh"
 #   tui_start 100 30 "$WB" data.csv      # a detached session running the command
 #   tui_wait "rows"                       # poll until the screen shows the text
 #   tui_keys j j Enter                    # tmux send-keys (key names or literal text)
@@ -19,7 +19,7 @@ tmx() { tmux -S "$TUI_SOCK" -f /dev/null "$@"; }
 
 tui_start() { # width height command...
 	w=$1; h=$2; shift 2
-	tmx kill-server 2>/dev/null
+	tui_stop
 	# The command runs in its own shell so its exit status can be read back.
 	printf '%s' "$*" >"$TEST_DIR/.tui.cmd"
 	tmx new-session -d -s "$TUI_SESSION" -x "$w" -y "$h" \
@@ -59,5 +59,15 @@ tui_wait_gone() {
 tui_keys() { tmx send-keys -t "$TUI_SESSION" "$@"; }
 tui_type() { tmx send-keys -t "$TUI_SESSION" -l "$1"; }
 tui_resize() { tmx resize-window -t "$TUI_SESSION" -x "$1" -y "$2"; }
-tui_stop() { tmx kill-server 2>/dev/null; return 0; }
+# Kills the server and waits until it is gone: a new session started while
+# the old server is still exiting fails with "server exited unexpectedly".
+tui_stop() {
+	tmx kill-server 2>/dev/null
+	n=0
+	while [ -S "$TUI_SOCK" ] && tmx has-session 2>/dev/null && [ $n -lt 200 ]; do
+		sleep 0.01; n=$((n + 1))
+	done
+	rm -f "$TUI_SOCK"
+	return 0
+}
 trap 'tui_stop; rm -rf "$TEST_DIR"' EXIT
