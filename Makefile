@@ -95,8 +95,11 @@ asan-test: deps
 	  EXTRA_CFLAGS="-Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 
+# The quickstart headless, then the TUI on the runs it recorded (in a
+# terminal; elsewhere, e.g. CI logs, the TUI is skipped).
 run: deps wb
 	./wb run recipes/quickstart.lua
+	@if [ -t 0 ] && [ -t 1 ]; then ./wb; else echo "make run: not a terminal, so the TUI is not opened (try ./wb)"; fi
 
 bench: wb
 	sh bench/run-all.sh

@@ -23,3 +23,8 @@ wb.config.plot_terminal = "auto"
 -- Threads for parallel work (CSV loading, statistics, training); nil: all cores.
 -- Results are identical whatever the count.
 wb.config.threads = nil
+
+-- TUI key bindings: action id = key or { keys }.  `?` in the TUI lists the
+-- actions; key names: "x", "^X" (Ctrl), Enter Esc Tab BS Del Space Up Down
+-- Left Right PgUp PgDn Home End F1..F12, "g"/"z" in front for two keys.
+-- wb.config.keys = { sort_desc = "}", top = { "gg", "^T" } }

@@ -4,12 +4,16 @@
 #   . "$(dirname "$0")/../cli/lib.sh"; . "$WB_TEST_TOP/tests/tui/lib.sh"
 #   tui_start 100 30 "$WB" data.csv      # a detached session running the command
 #   tui_wait "rows"                       # poll until the screen shows the text
+#   tui_wait_re REGEX, tui_wait_line TEXT, tui_wait_last TEXT, tui_wait_gone TEXT
 #   tui_keys j j Enter                    # tmux send-keys (key names or literal text)
 #   tui_type 'print(1+1)'                 # literal text (send-keys -l)
 #   tui_screen >screen.txt                # the visible screen
 #   tui_resize 50 12
 #   tui_stop                              # kills the session (also on exit)
 command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux is not installed"; exit 0; }
+DATA="$WB_TEST_TOP/data"
+: "${WB_DATADIR:=$WB_TEST_TOP}"
+export WB_DATADIR XDG_CONFIG_HOME="$TEST_DIR/config" XDG_STATE_HOME="$TEST_DIR/state"
 TUI_SOCK="$TEST_DIR/.tmux.sock"
 TUI_SESSION=wbtest
 : "${TUI_TIMEOUT:=10}"
@@ -29,38 +33,40 @@ tui_start() { # width height command...
 
 tui_screen() { tmx capture-pane -p -t "$TUI_SESSION"; }
 
-# tui_wait TEXT [seconds]: polls until the screen contains TEXT (fixed string).
-tui_wait() {
-	deadline=$(( $(date +%s) + ${2:-$TUI_TIMEOUT} ))
-	while :; do
-		if tui_screen 2>/dev/null | grep -qF -- "$1"; then return 0; fi
+# tui_until WHAT COMMAND...: polls until COMMAND succeeds; on timeout says
+# what it waited for and shows the screen.
+tui_until() {
+	what=$1; shift
+	deadline=$(( $(date +%s) + TUI_TIMEOUT ))
+	until "$@"; do
 		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "timed out waiting for '$1'; the screen is:" >&2
+			echo "timed out waiting for $what; the screen is:" >&2
 			tui_screen >&2
 			return 1
 		fi
 		sleep 0.02
 	done
 }
+screen_has() { tui_screen 2>/dev/null | grep -qF -- "$1"; }
+screen_has_re() { tui_screen 2>/dev/null | grep -qE -- "$1"; }
+screen_has_line() { tui_screen 2>/dev/null | grep -qxF -- "$1"; }
+screen_lacks() { ! screen_has "$1"; }
+last_line_is() { [ "$(tui_screen | grep -v '^$' | tail -n 1)" = "$1" ]; }
 
-# tui_wait_gone TEXT [seconds]: polls until TEXT is no longer on screen.
-tui_wait_gone() {
-	deadline=$(( $(date +%s) + ${2:-$TUI_TIMEOUT} ))
-	while tui_screen 2>/dev/null | grep -qF -- "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "timed out waiting for '$1' to go; the screen is:" >&2
-			tui_screen >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+tui_wait() { tui_until "'$1'" screen_has "$1"; }            # TEXT anywhere
+tui_wait_re() { tui_until "/$1/" screen_has_re "$1"; }       # a line matches the ERE
+tui_wait_line() { tui_until "the line '$1'" screen_has_line "$1"; }
+tui_wait_last() { tui_until "'$1' as the last line" last_line_is "$1"; }
+tui_wait_gone() { tui_until "'$1' to go" screen_lacks "$1"; }
+line() { tui_screen | sed -n "${1}p"; }                      # line N of the screen
 
 tui_keys() { tmx send-keys -t "$TUI_SESSION" "$@"; }
 tui_type() { tmx send-keys -t "$TUI_SESSION" -l "$1"; }
 tui_resize() { tmx resize-window -t "$TUI_SESSION" -x "$1" -y "$2"; }
 # Kills the server and waits until it is gone: a new session started while
 # the old server is still exiting fails with "server exited unexpectedly".
+tui_restart() { tui_start "$@"; }  # tui_start already waits for the old server
+
 tui_stop() {
 	tmx kill-server 2>/dev/null
 	n=0

@@ -5,55 +5,6 @@
 # Piped (non-terminal) use is in tests/cli/t0500-repl.t.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$WB_TEST_TOP/tests/tui/lib.sh"
-: "${WB_DATADIR:=$WB_TEST_TOP}"
-export WB_DATADIR XDG_STATE_HOME="$TEST_DIR/state"
-
-# tui_wait_line TEXT: polls until a whole screen line is TEXT.
-tui_wait_line() {
-	deadline=$(( $(date +%s) + TUI_TIMEOUT ))
-	while ! tui_screen | grep -qxF -- "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "timed out waiting for the line '$1'; the screen is:" >&2
-			tui_screen >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
-# tui_wait_re REGEX: polls until a screen line matches the basic regex.
-tui_wait_re() {
-	deadline=$(( $(date +%s) + TUI_TIMEOUT ))
-	while ! tui_screen | grep -q -- "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "timed out waiting for /$1/; the screen is:" >&2
-			tui_screen >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
-# wait_last TEXT: polls until the last non-empty screen line is TEXT.
-wait_last() {
-	deadline=$(( $(date +%s) + TUI_TIMEOUT ))
-	while [ "$(tui_screen | grep -v '^$' | tail -n 1)" != "$1" ]; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "timed out waiting for '$1' as the last line; the screen is:" >&2
-			tui_screen >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
-# new_server: stops the tmux server and uses a fresh socket for the next
-# (a session started at once on the old socket can meet the old server
-# still exiting: "server exited unexpectedly").
-new_server() {
-	tui_stop
-	TUI_SOCK="$TUI_SOCK.$1"
-}
 
 # enter TEXT: a clean screen, TEXT typed at the prompt, Enter.
 enter() {
@@ -64,7 +15,7 @@ enter() {
 test_expect_success 'the REPL starts with a banner and a prompt' '
 	tui_start 100 40 "$WB" repl --log runs.db &&
 	tui_wait "for help, Tab completes, Ctrl-D exits" &&
-	wait_last "wb>"
+	tui_wait_last "wb>"
 '
 
 test_expect_success 'an expression prints its value' '
@@ -90,7 +41,7 @@ test_expect_success 'a frame prints as an aligned table with its column names' '
 test_expect_success 'a plot at the prompt is drawn' '
 	if ! command -v gnuplot >/dev/null; then echo "# no gnuplot" >&2; return 0; fi
 	enter "wb.plot.hist(d, \"Petal.Width\")" &&
-	tui_wait "+----------" && tui_wait "Petal.Width" && wait_last "wb>"
+	tui_wait "+----------" && tui_wait "Petal.Width" && tui_wait_last "wb>"
 '
 
 test_expect_success 'a multi-line chunk shows the continuation prompt, then runs' '
@@ -136,20 +87,20 @@ test_expect_success 'an error prints and the REPL carries on' '
 test_expect_success 'Ctrl-C on a partial line gives a fresh prompt' '
 	tui_keys C-l && tui_wait_line "wb>" &&
 	tui_type "x = 12" && tui_wait_line "wb> x = 12" &&
-	tui_keys C-c && wait_last "wb>" &&
+	tui_keys C-c && tui_wait_last "wb>" &&
 	tui_wait_line "wb> x = 12" && tui_type "print(\"fresh\")" &&
 	tui_wait_line "wb> print(\"fresh\")" && tui_keys Enter && tui_wait_line fresh
 '
 
 test_expect_success 'Ctrl-C drops a pending multi-line chunk' '
 	enter "for i=1,2 do" && tui_wait_line "..>" &&
-	tui_keys C-c && wait_last "wb>" &&
+	tui_keys C-c && tui_wait_last "wb>" &&
 	tui_type "print(\"after\")" && tui_keys Enter && tui_wait_line after
 '
 
 test_expect_success 'Ctrl-C interrupts a running chunk and the prompt returns' '
 	enter "print(\"spinning\") while true do end" && tui_wait_line spinning &&
-	tui_keys C-c && tui_wait_line interrupted && wait_last "wb>" &&
+	tui_keys C-c && tui_wait_line interrupted && tui_wait_last "wb>" &&
 	enter "print(\"alive\")" && tui_wait_line alive
 '
 
@@ -179,7 +130,7 @@ test_expect_success 'its recipe holds the chunks that ran, and replays' '
 	contains replay.out fresh
 '
 
-new_server 2
+tui_stop
 test_expect_success 'history persists across sessions (Up recalls the last line)' '
 	test -s "$XDG_STATE_HOME/wb/history" &&
 	tui_start 100 40 "$WB" repl --log runs.db && tui_wait_line "wb>" &&
