@@ -734,8 +734,54 @@ static void plot_result(struct tui *t, const char *p)
 		t->plot_shown = 1;
 }
 
+/* The run a Runs or Run sheet is about: the cursor row's id, or the Run
+ * sheet's "id" row.  0 when there is none. */
+static int sheet_run_id(const struct sheet *s, char *id, size_t size)
+{
+	if (s->kind == SHEET_RUNS)
+		return cursor_text(s, "id", id, size) != NULL;
+	int kc = frame_find(s->f, "key"), vc = frame_find(s->f, "value");
+	if (s->kind != SHEET_RUN || kc < 0 || vc < 0)
+		return 0;
+	for (size_t r = 0; r < s->f->nrow; r++) {
+		size_t len;
+		const char *k = column_get_text(s->f->cols[kc], r, &len);
+		if (k && len == 2 && !memcmp(k, "id", 2)) {
+			char buf[96];
+			const char *v = sheet_format(s->f->cols[vc], r, buf, sizeof(buf), &len);
+			if (!v)
+				return 0;
+			snprintf(id, size, "%.*s", (int)len, v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* `.` on a Runs or Run sheet: the run's per-round curves (gbdt's train and
+ * validation loss), from the run log. */
+static void plot_run(struct tui *t, const struct sheet *s)
+{
+	char id[96], p[64];
+	if (!sheet_run_id(s, id, sizeof(id))) {
+		tui_msg(t, MSG_ERROR, "no run under the cursor");
+		return;
+	}
+	tui_next_name(t, "p", p, sizeof(p));
+	lua_newtable(t->L);
+	ctx_str(t->L, "id", id);
+	ctx_str(t->L, "new", p);
+	if (run_code(t, "plot_run") == 0)
+		plot_result(t, p);
+}
+
 void op_plot(struct tui *t)
 {
+	struct sheet *top = tui_top(t);
+	if (top && (top->kind == SHEET_RUNS || top->kind == SHEET_RUN)) {
+		plot_run(t, top);
+		return;
+	}
 	struct sheet *s = frame_sheet(t);
 	int j = s ? cursor_fcol(t, s) : -1;
 	if (j < 0)

@@ -413,6 +413,10 @@ function code.plot(ctx)
   return string.format("%s = assert(wb.plot.%s(%s, %s))", ctx.new, kind, ctx.frame, q(ctx.col))
 end
 
+function code.plot_run(ctx)
+  return string.format("%s = assert(wb.plot.learning(%s))", ctx.new, q(ctx.id))
+end
+
 function code.scatter(ctx)
   return string.format("%s = assert(wb.plot.scatter(%s, %s, %s))", ctx.new, ctx.frame,
                        q(ctx.x), q(ctx.col))

@@ -81,4 +81,20 @@ assert r[0][\"kind\"] == \"tui\" and r[0][\"status\"] == \"ok\", r[0]
 "
 '
 
+test_expect_success '. on a run plots its per-round curves from the run log' '
+	"$WB" train "$DATA/iris.csv" --target Species --model gbdt --set rounds=15 \
+		--valid "$DATA/iris.csv" --log curves.db >/dev/null 2>&1 &&
+	tui_restart 140 30 "$WB" curves.db &&
+	tui_wait "row 1/1" &&
+	tui_keys . && tui_wait "learning curve" &&
+	tui_screen | grep -F "valid_mlogloss" &&
+	tui_screen | grep -F "= assert(wb.plot.learning(" &&
+	tui_keys q && tui_wait "[exit 0]" &&
+	tui_restart 140 30 "$WB" curves.db && tui_wait "row 1/2" &&
+	tui_keys . && tui_wait "has no per-round metrics" &&
+	tui_keys j Enter && tui_wait "row 1/" &&
+	tui_keys . && tui_wait "learning curve" &&
+	tui_keys q q && tui_wait "[exit 0]"
+'
+
 test_done
