@@ -8,12 +8,13 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
-PKGS     := lua5.4 ncursesw readline sqlite3 jansson libcrypto
+PKGS     := lua5.4 ncursesw readline sqlite3 jansson libcrypto libarchive libmicrohttpd
 WB_VERSION := 0.1.0
 
 # Debian packages `make deps` installs when missing (pkg-config names above come from these).
 DEB_PKGS := gcc make pkg-config perl liblua5.4-dev libncurses-dev libreadline-dev \
-            libsqlite3-dev sqlite3 libjansson-dev libssl-dev tmux gnuplot-nox git python3
+            libsqlite3-dev sqlite3 libjansson-dev libssl-dev libarchive-dev libmicrohttpd-dev \
+            tmux gnuplot-nox git python3 curl
 
 CC       ?= cc
 OPT      ?= -O2 -g
