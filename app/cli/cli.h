@@ -18,6 +18,9 @@ int cmd_show(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_alias(int argc, char **argv);
 /* The TUI: `wb [FILE | RUNLOG]` (argv[0] is "wb"; argv[1], if any, the file). */
 int cmd_tui(int argc, char **argv);
 

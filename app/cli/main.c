@@ -21,6 +21,9 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "show one run: steps, params, metrics, datasets, artifacts" },
 	{ "plot", cmd_plot, "draw a plot of data, models or runs, in the terminal or to a file" },
 	{ "repl", cmd_repl, "a Lua REPL (readline) with wb preloaded, recorded as a run" },
+	{ "register", cmd_register, "register a run's model or a bundle as the next version of NAME" },
+	{ "models", cmd_models, "list registered models, their versions and aliases" },
+	{ "alias", cmd_alias, "set, move or remove an alias (production, ...); its history" },
 };
 
 static void usage(FILE *out)

@@ -689,6 +689,16 @@ static int check_run(struct runlog *rl, const char *run_id, const char *what, st
 	return runlog_int_db_error(rl, err, what);
 }
 
+int runlog_int_tx_begin(struct runlog *rl, const char *what, struct wb_err *err)
+{
+	return tx_begin(rl, what, err);
+}
+
+int runlog_int_tx_end(struct runlog *rl, int rc, const char *what, struct wb_err *err)
+{
+	return tx_end(rl, rc, what, err);
+}
+
 static const char *user_name(void)
 {
 	const char *u = getenv("USER");
@@ -696,6 +706,11 @@ static const char *user_name(void)
 		return u;
 	struct passwd *pw = getpwuid(geteuid());
 	return pw ? pw->pw_name : NULL;
+}
+
+const char *runlog_int_user(void)
+{
+	return user_name();
 }
 
 int runlog_begin_run(struct runlog *rl, const struct run_info *info,
