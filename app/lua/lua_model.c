@@ -315,6 +315,31 @@ static char *train_params_json(const struct model *m, const struct model_train_o
 	return out;
 }
 
+/* Per model (weak keys): the frame it was trained on and its last
+ * evaluation, which wb.package uses as the bundle's data and metrics. */
+static const char MODEL_DATA[] = "wb.model_data";
+static const char MODEL_EVAL[] = "wb.model_eval";
+
+static void remember(lua_State *L, const char *table, int key, int value)
+{
+	key = lua_absindex(L, key);
+	value = lua_absindex(L, value);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, table) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_createtable(L, 0, 1);
+		lua_pushliteral(L, "k");
+		lua_setfield(L, -2, "__mode");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, table);
+	}
+	lua_pushvalue(L, key);
+	lua_pushvalue(L, value);
+	lua_settable(L, -3);
+	lua_pop(L, 1);
+}
+
 /*** wb.train{ data = f, target = "y", model = "gbdt", params = {...}, recipe = r,
  *             valid = f, weight = "w", task = "classification", seed = n } -> model
  * model defaults to "gbdt"; recipe = false trains on the columns as they are. */
@@ -341,10 +366,15 @@ static int l_train(lua_State *L)
 	double secs = lwb_now() - t0;
 	char *pj = train_params_json(m, &o, family, params);
 	json_decref(params);
-	if (rc == 0)
+	if (rc == 0) {
 		push_model(L, m); /* owned by Lua from here on */
-	else
+		int mi = lua_gettop(L);
+		lua_getfield(L, 1, "data");
+		remember(L, MODEL_DATA, mi, lua_gettop(L));
+		lua_pop(L, 1);
+	} else {
 		model_free(m);
+	}
 	struct wb_err lerr;
 	int lrc = rc == 0 ? log_train(L, m, &curve, secs, &lerr) : 0;
 	curve_release(&curve);
@@ -629,6 +659,19 @@ static void remember_source(lua_State *L, int ev, int model, int frame)
 	lua_pop(L, 1);
 }
 
+void lwb_model_remembered(lua_State *L, int idx, int eval)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, eval ? MODEL_EVAL : MODEL_DATA) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		return;
+	}
+	lua_pushvalue(L, idx);
+	lua_gettable(L, -2);
+	lua_remove(L, -2);
+}
+
 int lwb_eval_source(lua_State *L, int idx)
 {
 	idx = lua_absindex(L, idx);
@@ -684,6 +727,7 @@ static int l_evaluate(lua_State *L)
 	if (rc == 0) {
 		push_metrics(L, &mt, m);
 		remember_source(L, lua_gettop(L), 1, 2);
+		remember(L, MODEL_EVAL, 1, lua_gettop(L));
 	}
 	json_t *pj = json_pack("{s:s,s:s}", "model", m->json_hash, "prefix", prefix);
 	char *params = json_dumps(pj, JSON_COMPACT);

@@ -291,5 +291,6 @@ int luaopen_wb(lua_State *L)
 	lwb_open_recipe(L);
 	lwb_open_model(L);
 	lwb_open_plot(L);
+	lwb_open_ship(L);
 	return 1;
 }

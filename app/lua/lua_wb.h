@@ -79,6 +79,10 @@ struct model *lwb_to_model(lua_State *L, int idx);
  * 1; otherwise pushes nothing and returns 0. */
 int lwb_eval_source(lua_State *L, int idx);
 
+/* Pushes what wb.train / wb.evaluate remembered for the model at idx: its
+ * training frame (eval = 0) or its last evaluation table (eval = 1), or nil. */
+void lwb_model_remembered(lua_State *L, int idx, int eval);
+
 /* Opens module `wb` (all binding files) and leaves it on the stack. */
 int luaopen_wb(lua_State *L);
 
@@ -88,5 +92,6 @@ void lwb_open_frame(lua_State *L);
 void lwb_open_recipe(lua_State *L);
 void lwb_open_model(lua_State *L);
 void lwb_open_plot(lua_State *L);
+void lwb_open_ship(lua_State *L);
 
 #endif
