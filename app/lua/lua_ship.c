@@ -54,8 +54,8 @@ static const char *opt_str(lua_State *L, int idx, const char *key, const char *d
 	return s;
 }
 
-/*** wb.package(model, path [, { name, version, data = frame, metrics = t, meta = t }])
- * -> path, sha256.  Writes a bundle (.wbz): manifest, model with its
+/*** wb.package(model, path [, { name, version, data = frame, metrics = t, meta = t, run_id }])
+ * -> path, sha256 (run_id: the run that trained the model; default this one).  Writes a bundle (.wbz): manifest, model with its
  * recipe, drift reference, golden rows, model card, Dockerfile. */
 static int l_package(lua_State *L)
 {
@@ -63,13 +63,15 @@ static int l_package(lua_State *L)
 	if (!m)
 		return luaL_argerror(L, 1, "expected a model");
 	const char *path = luaL_checkstring(L, 2);
-	static const char *const keys[] = { "name", "version", "data", "metrics", "meta", NULL };
+	static const char *const keys[] = { "name", "version", "data", "metrics", "meta",
+					    "run_id", NULL };
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
 		check_opts(L, 3, "wb.package", keys);
 	}
 	const char *name = opt_str(L, 3, "name", m->type->name);
 	const char *version = opt_str(L, 3, "version", "1");
+	const char *run_id = opt_str(L, 3, "run_id", NULL);
 	struct frame *data = NULL;
 	if (!lua_isnoneornil(L, 3)) {
 		lua_getfield(L, 3, "data");
@@ -118,7 +120,8 @@ static int l_package(lua_State *L)
 	struct lwb_session *s = lwb_get_session(L);
 	struct bundle_spec spec = {
 		.model = m, .train = data, .name = name, .version = version, .created = created,
-		.run_id = s && s->rl && s->run_id[0] ? s->run_id : NULL, .metrics = metrics,
+		.run_id = run_id ? run_id : s && s->rl && s->run_id[0] ? s->run_id : NULL,
+		.metrics = metrics,
 		.reference = ref, .meta = meta,
 	};
 	int rc = ref ? bundle_write(path, &spec, &err) : -1;

@@ -172,6 +172,20 @@ fitted:outputs() -> { names of the columns apply produces }]==] },
 fitted:has_custom() -> true when a step runs user code]==] },
 	{ names = { "wb.recipe_load" }, file = "app/lua/lua_recipe.c", text = [==[
 wb.recipe_load(json [, { custom = { name = { apply = fn } } }]) -> fitted (or nil, msg)]==] },
+	{ names = { "wb.package" }, file = "app/lua/lua_ship.c", text = [==[
+wb.package(model, path [, { name, version, data = frame, metrics = t, meta = t, run_id }])
+-> path, sha256 (run_id: the run that trained the model; default this one).  Writes a bundle (.wbz): manifest, model with its
+recipe, drift reference, golden rows, model card, Dockerfile.]==] },
+	{ names = { "wb.load_bundle" }, file = "app/lua/lua_ship.c", text = [==[
+wb.load_bundle(path [, { allow_custom = false }]) -> bundle (or nil, msg): hashes
+checked and the golden rows re-scored bit for bit before it is returned.]==] },
+	{ names = { "bundle:manifest" }, file = "app/lua/lua_ship.c", text = [==[
+bundle:manifest() -> the manifest as a table]==] },
+	{ names = { "bundle:predict" }, file = "app/lua/lua_ship.c", text = [==[
+bundle:predict(frame [, { proba = true }]) -> frame of pred (+ p_<class>)]==] },
+	{ names = { "wb.drift" }, file = "app/lua/lua_ship.c", text = [==[
+wb.drift(reference, current) -> report table: reference is a frame, a
+bundle, or a reference table; per column psi, ks, missing, unseen, status.]==] },
 	{ names = { "wb.log_param" }, file = "app/lua/lua_wb.c", text = [==[
 wb.log_param(key, value) — records a parameter of the run.]==] },
 	{ names = { "wb.log_metric" }, file = "app/lua/lua_wb.c", text = [==[

@@ -1,0 +1,128 @@
+#!/bin/sh
+# From a run to production: wb package, wb bundle inspect / verify (and
+# tampering), wb predict equal to in-session predictions, wb serve through
+# curl, wb drift as a gate, and wb.package from Lua.
+. "$(dirname "$0")/lib.sh"
+DATA="$WB_TEST_TOP/data"
+
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
+
+test_expect_success 'setup: a gbdt trained on part of credit, tested on the rest' '
+	head -n 3001 "$DATA/credit.csv" >train.csv &&
+	(head -n 1 "$DATA/credit.csv"; tail -n +3002 "$DATA/credit.csv") >test.csv &&
+	"$WB" train train.csv --target Status --model gbdt --set rounds=40 --test test.csv --json --log runs.db >t.json 2>/dev/null &&
+	json t.json "print(d[\"run_id\"])" >run
+'
+
+test_expect_success 'wb package writes a bundle that is an artifact of its run' '
+	"$WB" package "$(cat run)" -o credit.wbz --name credit --version 3 --json --log runs.db >p.json &&
+	json p.json "import hashlib; assert d[\"sha256\"] == hashlib.sha256(open(\"credit.wbz\",\"rb\").read()).hexdigest(), d" &&
+	"$WB" show "$(json p.json "print(d[\"run_id\"])")" --json --log runs.db >show.json &&
+	json show.json "assert any(a[\"kind\"] == \"bundle\" for a in d[\"artifacts\"]), d[\"artifacts\"]"
+'
+
+test_expect_success 'inspect shows the manifest; --json is the manifest' '
+	"$WB" bundle inspect credit.wbz >out &&
+	contains out "credit 3" && contains out "gbdt classification of '\''Status'\''" &&
+	contains out "Home:cat" &&
+	"$WB" bundle inspect credit.wbz --json >m.json &&
+	json m.json "assert d[\"format\"] == \"wb.bundle\" and d[\"format_version\"] == 1 and d[\"run_id\"] == open(\"run\").read().strip() and abs(d[\"metrics\"][\"auc\"] - json.load(open(\"t.json\"))[\"metrics\"][\"auc\"]) < 1e-9, d[\"metrics\"]"
+'
+
+test_expect_success 'verify re-scores the golden rows' '
+	"$WB" bundle verify credit.wbz >out &&
+	contains out "100 golden rows re-scored identically"
+'
+
+test_expect_success 'a tampered bundle is refused, naming what changed' '
+	python3 - <<-\EOF &&
+	import zipfile
+	src = zipfile.ZipFile("credit.wbz")
+	dst = zipfile.ZipFile("bad.wbz", "w", zipfile.ZIP_DEFLATED)
+	for i in src.infolist():
+	    data = src.read(i.filename)
+	    if i.filename == "model.json":
+	        data = data[:-2] + b" " + data[-1:]  # same size, still JSON: only the hash can tell
+	    dst.writestr(i, data)
+	dst.close()
+	EOF
+	expect_code 1 "$WB" bundle verify bad.wbz 2>err &&
+	contains err "model.json" && contains err "sha256" &&
+	expect_code 1 "$WB" predict bad.wbz test.csv 2>err &&
+	contains err "model.json"
+'
+
+test_expect_success 'wb predict equals the predictions made in a session' '
+	"$WB" predict credit.wbz test.csv --proba --keep Status -o pred.csv &&
+	head -n 1 pred.csv | grep -qx "Status,pred,p_bad,p_good" &&
+	cat >same.lua <<-\EOF &&
+	local m = assert(wb.load_model(wb.params.model))
+	local t = assert(wb.read_csv("test.csv"))
+	local mine = assert(m:predict(t, { proba = true }))
+	local theirs = assert(wb.read_csv("pred.csv")):drop("Status")
+	assert(mine:content_hash() == theirs:content_hash(), "predictions differ")
+	EOF
+	model=$(json show.json "print([a[\"path\"] for a in d[\"artifacts\"] if a[\"kind\"]==\"bundle\"][0])") &&
+	mpath=$("$WB" show "$(cat run)" --json --log runs.db | python3 -c "import json,sys; print([a[\"path\"] for a in json.load(sys.stdin)[\"artifacts\"] if a[\"kind\"]==\"model\"][0])") &&
+	"$WB" run same.lua --set model="$mpath" --log runs.db 2>err &&
+	"$WB" predict credit.wbz test.csv | head -n 1 | grep -qx "pred"
+'
+
+test_expect_success 'a schema problem names the column' '
+	cut -d, -f1-5 test.csv >narrow.csv &&
+	expect_code 1 "$WB" predict credit.wbz narrow.csv 2>err &&
+	contains err "Marital"
+'
+
+test_expect_success 'wb serve answers health, metadata, invocations, metrics; stops on SIGTERM' '
+	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])") &&
+	("$WB" serve credit.wbz --port "$port" 2>serve.err & echo $! >pid) &&
+	n=0; until curl -sf "http://127.0.0.1:$port/health" >h.json; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done &&
+	json h.json "assert d == {\"status\": \"ok\"}" &&
+	curl -sf "http://127.0.0.1:$port/metadata" >md.json &&
+	json md.json "assert d[\"name\"] == \"credit\"" &&
+	head -n 3 test.csv >two.csv &&
+	curl -sf -H "Content-Type: text/csv" --data-binary @two.csv "http://127.0.0.1:$port/invocations" >inv.json &&
+	"$WB" predict credit.wbz two.csv -o two_pred.csv &&
+	json inv.json "import csv; want=[r[\"pred\"] for r in csv.DictReader(open(\"two_pred.csv\"))]; assert d[\"predictions\"] == want, (d, want)" &&
+	code=$(curl -s -o err.json -w "%{http_code}" -H "Content-Type: application/json" --data "{\"dataframe_records\": [{\"Age\": 3}]}" "http://127.0.0.1:$port/invocations") &&
+	test "$code" = 400 && json err.json "assert \"Seniority\" in d[\"message\"] or \"column\" in d[\"message\"], d" &&
+	curl -sf "http://127.0.0.1:$port/metrics" >metrics.txt &&
+	grep -q "^wb_rows_scored_total 2" metrics.txt &&
+	grep -q "wb_request_duration_seconds_bucket" metrics.txt &&
+	kill -TERM "$(cat pid)" &&
+	n=0; while kill -0 "$(cat pid)" 2>/dev/null; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done &&
+	contains serve.err "stopped"
+'
+
+test_expect_success 'wb drift: the same data is ok, shifted data fails the gate (exit 3)' '
+	"$WB" drift credit.wbz train.csv >d.txt &&
+	contains d.txt "status ok" &&
+	python3 -c "
+import csv
+r = list(csv.DictReader(open(\"test.csv\")))
+w = csv.DictWriter(open(\"shifted.csv\", \"w\"), fieldnames=r[0].keys()); w.writeheader()
+for x in r:
+    x[\"Income\"] = str(int(x[\"Income\"]) * 3) if x[\"Income\"] else \"\"
+    w.writerow(x)" &&
+	expect_code 3 "$WB" drift credit.wbz shifted.csv --json >d.json &&
+	json d.json "c = [x for x in d[\"columns\"] if x[\"name\"] == \"Income\"][0]; assert c[\"status\"] == \"drift\" and c[\"psi\"] > 0.25, c"
+'
+
+test_expect_success 'wb.package and wb.load_bundle from Lua' '
+	cat >pk.lua <<-\EOF &&
+	local d = assert(wb.read_csv("train.csv"))
+	local m = assert(wb.train{ data = d, target = "Status", model = "logistic" })
+	assert(wb.evaluate(m, assert(wb.read_csv("test.csv"))))
+	local path, sha = assert(wb.package(m, "lr.wbz", { name = "lr", version = "1" }))
+	local b = assert(wb.load_bundle(path))
+	assert(b:manifest().metrics.auc > 0.7)
+	assert(b:predict(d):content_hash() == m:predict(d, { proba = true }):content_hash())
+	print("sha " .. sha)
+	EOF
+	"$WB" run pk.lua --log runs.db >out 2>err &&
+	contains out "sha " &&
+	"$WB" bundle verify lr.wbz >/dev/null
+'
+
+test_done
