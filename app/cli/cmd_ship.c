@@ -3,7 +3,7 @@
  *
  *   wb package RUN [-o FILE.wbz] [--name N] [--version V] [--log PATH] [--json]
  *   wb bundle inspect FILE.wbz [--json]      wb bundle verify FILE.wbz [--allow-custom]
- *   wb predict FILE.wbz INPUT.csv [-o OUT.csv] [--proba] [--keep COL]...
+ *   wb predict FILE.wbz INPUT.csv [-o OUT.csv] [--proba] [--keep COL]...   (streams)
  *   wb serve FILE.wbz [--host 127.0.0.1] [--port 8080] [--threads N] [--allow-custom]
  *   wb drift REFERENCE CURRENT.csv [--json]  (REFERENCE: a bundle or a CSV)
  *
@@ -21,6 +21,7 @@
 #include "ml/model.h"
 #include "ship/bundle.h"
 #include "ship/drift.h"
+#include "ship/scorer.h"
 #include "ship/serve.h"
 
 #include <errno.h>
@@ -283,67 +284,43 @@ int cmd_predict(int argc, char **argv)
 	if (!b)
 		return WB_EXIT_ERROR;
 	struct wb_err err;
-	struct csv_opts co;
-	csv_opts_init(&co);
+	struct scorer_opts so = { .proba = proba, .keep = keep, .nkeep = nkeep };
+	const char *chunk = getenv("WB_PREDICT_CHUNK"); /* tests: small chunks, many seams */
+	if (chunk)
+		so.chunk_bytes = (size_t)strtoull(chunk, NULL, 10);
+	struct scorer_stats st;
+	const json_t *schema = json_object_get(json_object_get(bundle_manifest(b), "input"),
+					       "columns");
 	int rc = WB_EXIT_ERROR;
-	struct frame *in = csv_read(input, &co, NULL, &err), *pred = NULL, *res = NULL;
-	if (in)
-		pred = model_predict(bundle_model(b), in, proba, &err);
-	if (pred) {
-		/* --keep columns of the input first, then the predictions. */
-		res = frame_new(in->nrow);
-		for (int k = 0; k < nkeep && res; k++) {
-			struct column *c = frame_col(in, keep[k]);
-			if (!c) {
-				frame_err_unknown(&err, in, "predict: --keep", keep[k], NULL);
-				frame_unref(res);
-				res = NULL;
-			} else if (frame_add(res, keep[k], column_ref(c), &err) < 0) {
-				frame_unref(res);
-				res = NULL;
-			}
-		}
-		for (int j = 0; res && j < pred->ncol; j++)
-			if (frame_add(res, pred->names[j], column_ref(pred->cols[j]), &err) < 0) {
-				frame_unref(res);
-				res = NULL;
-			}
-	}
-	if (res) {
-		char tmp[] = "/tmp/wb-predict-XXXXXX";
-		const char *dest = out;
-		int fd = -1;
-		if (!dest) {
-			fd = mkstemp(tmp);
-			dest = fd >= 0 ? tmp : NULL;
-		}
-		if (!dest) {
-			cli_error("cannot create a temporary file: %s", strerror(errno));
-		} else if (csv_write(res, dest, ',', &err) < 0) {
-			cli_error("%s", err.msg);
-		} else {
-			rc = WB_EXIT_OK;
-			if (!out) {
-				/* stdout: written whole, then copied (csv_write renames into place). */
-				FILE *fp = fopen(tmp, "rb");
-				char buf[65536];
-				size_t n;
-				while (fp && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
-					fwrite(buf, 1, n, stdout);
-				if (fp)
-					fclose(fp);
-			}
-		}
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-	} else {
+	char *tmp = out ? xasprintf("%s.tmp.XXXXXX", out) : NULL;
+	int fd = tmp ? mkstemp(tmp) : -1;
+	FILE *fp = tmp ? (fd >= 0 ? fdopen(fd, "w") : NULL) : stdout;
+	if (!fp) {
+		cli_error("cannot write '%s': %s", out, strerror(errno));
+	} else if (scorer_run(bundle_model(b), schema, input, fp, &so, &st, &err) < 0) {
 		cli_error("%s", err.msg);
+	} else if (fflush(fp) != 0) {
+		cli_error("cannot write the predictions: %s", strerror(errno));
+	} else {
+		rc = WB_EXIT_OK;
 	}
-	frame_unref(res);
-	frame_unref(pred);
-	frame_unref(in);
+	if (tmp) {
+		/* The output appears whole or not at all. */
+		if (fp && fclose(fp) != 0 && rc == WB_EXIT_OK) {
+			cli_error("cannot write '%s': %s", out, strerror(errno));
+			rc = WB_EXIT_ERROR;
+		}
+		if (rc == WB_EXIT_OK && rename(tmp, out) != 0) {
+			cli_error("cannot write '%s': %s", out, strerror(errno));
+			rc = WB_EXIT_ERROR;
+		}
+		if (rc != WB_EXIT_OK)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (rc == WB_EXIT_OK && out)
+		fprintf(stderr, "wb: %zu rows scored in %zu chunk%s -> %s\n", st.rows, st.chunks,
+			st.chunks == 1 ? "" : "s", out);
 	bundle_close(b);
 	return rc;
 }

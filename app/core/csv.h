@@ -40,6 +40,7 @@
 #define WB_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "core/column.h"
 #include "core/err.h"
 #include "core/frame.h"
@@ -91,5 +92,9 @@ struct frame *csv_read_mem(const char *name, const char *data, size_t len,
  * (same content hash).  Written to a temporary file in the
  * same directory and renamed, so a failure never leaves half a file. */
 int csv_write(const struct frame *f, const char *path, char delim, struct wb_err *err);
+/* The same text to an open stream (with or without the header line), for
+ * output written in pieces (wb predict's chunks) or to memory
+ * (open_memstream).  Returns 0, or -1 on a write error (errno set). */
+int csv_write_fp(const struct frame *f, FILE *fp, char delim, int header);
 
 #endif

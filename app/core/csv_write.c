@@ -127,6 +127,48 @@ static void put_rows(struct sbuf *b, const struct frame *f, size_t lo, size_t hi
 	}
 }
 
+int csv_write_fp(const struct frame *f, FILE *fp, char delim, int header)
+{
+	if (!delim)
+		delim = ',';
+	int bad = 0;
+	if (header) {
+		struct sbuf hdr = { 0 };
+		for (int j = 0; j < f->ncol; j++) {
+			if (j)
+				sb_addc(&hdr, delim);
+			put_text(&hdr, f->names[j], strlen(f->names[j]), delim);
+		}
+		sb_addc(&hdr, '\n');
+		bad = fwrite(hdr.s, 1, hdr.len, fp) != hdr.len;
+		free(hdr.s);
+	}
+	/* Blocks of rows are formatted in parallel, a group at a time, and
+	 * written in order, so memory stays bounded and output is the same on
+	 * any number of threads. */
+	int nt = omp_get_max_threads();
+	int group = 4 * (nt > 0 ? nt : 1);
+	size_t nblocks = (f->nrow + BLOCK_ROWS - 1) / BLOCK_ROWS;
+	struct sbuf *bufs = xcalloc((size_t)group, sizeof(*bufs));
+	for (size_t b0 = 0; b0 < nblocks && !bad; b0 += (size_t)group) {
+		int nb = (int)(nblocks - b0 < (size_t)group ? nblocks - b0 : (size_t)group);
+#pragma omp parallel for schedule(dynamic, 1)
+		for (int k = 0; k < nb; k++) {
+			size_t lo = (b0 + (size_t)k) * BLOCK_ROWS;
+			size_t hi = lo + BLOCK_ROWS < f->nrow ? lo + BLOCK_ROWS : f->nrow;
+			bufs[k].len = 0;
+			put_rows(&bufs[k], f, lo, hi, delim);
+		}
+		for (int k = 0; k < nb && !bad; k++)
+			bad = fwrite(bufs[k].s, 1, bufs[k].len, fp) != bufs[k].len;
+	}
+	for (int k = 0; k < group; k++)
+		free(bufs[k].s);
+	free(bufs);
+
+	return bad ? -1 : 0;
+}
+
 int csv_write(const struct frame *f, const char *path, char delim, struct wb_err *err)
 {
 	if (!delim)
@@ -151,38 +193,7 @@ int csv_write(const struct frame *f, const char *path, char delim, struct wb_err
 		return wb_error(err, "cannot write '%s': %s", path, strerror(e));
 	}
 
-	struct sbuf hdr = { 0 };
-	for (int j = 0; j < f->ncol; j++) {
-		if (j)
-			sb_addc(&hdr, delim);
-		put_text(&hdr, f->names[j], strlen(f->names[j]), delim);
-	}
-	sb_addc(&hdr, '\n');
-	int bad = fwrite(hdr.s, 1, hdr.len, fp) != hdr.len;
-	free(hdr.s);
-
-	/* Blocks of rows are formatted in parallel, a group at a time, and
-	 * written in order, so memory stays bounded and output is the same on
-	 * any number of threads. */
-	int nt = omp_get_max_threads();
-	int group = 4 * (nt > 0 ? nt : 1);
-	size_t nblocks = (f->nrow + BLOCK_ROWS - 1) / BLOCK_ROWS;
-	struct sbuf *bufs = xcalloc((size_t)group, sizeof(*bufs));
-	for (size_t b0 = 0; b0 < nblocks && !bad; b0 += (size_t)group) {
-		int nb = (int)(nblocks - b0 < (size_t)group ? nblocks - b0 : (size_t)group);
-#pragma omp parallel for schedule(dynamic, 1)
-		for (int k = 0; k < nb; k++) {
-			size_t lo = (b0 + (size_t)k) * BLOCK_ROWS;
-			size_t hi = lo + BLOCK_ROWS < f->nrow ? lo + BLOCK_ROWS : f->nrow;
-			bufs[k].len = 0;
-			put_rows(&bufs[k], f, lo, hi, delim);
-		}
-		for (int k = 0; k < nb && !bad; k++)
-			bad = fwrite(bufs[k].s, 1, bufs[k].len, fp) != bufs[k].len;
-	}
-	for (int k = 0; k < group; k++)
-		free(bufs[k].s);
-	free(bufs);
+	int bad = csv_write_fp(f, fp, delim, 1) < 0;
 
 	int e = 0;
 	if (bad || fflush(fp) != 0 || fsync(fileno(fp)) != 0)

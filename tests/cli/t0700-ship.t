@@ -68,6 +68,18 @@ test_expect_success 'wb predict equals the predictions made in a session' '
 	"$WB" predict credit.wbz test.csv | head -n 1 | grep -qx "pred"
 '
 
+test_expect_success 'wb predict streams: tiny chunks give the same bytes, errors keep real line numbers' '
+	"$WB" predict credit.wbz test.csv --proba --keep Status -o whole.csv 2>err &&
+	contains err "in 1 chunk " &&
+	WB_PREDICT_CHUNK=2000 "$WB" predict credit.wbz test.csv --proba --keep Status -o pieces.csv 2>err &&
+	grep -E "1454 rows scored in [0-9]{2,} chunks" err &&
+	cmp whole.csv pieces.csv &&
+	awk -F, "NR == 1200 { \$2 = \"many\" } { print }" OFS=, test.csv >bad.csv &&
+	WB_PREDICT_CHUNK=2000 expect_code 1 "$WB" predict credit.wbz bad.csv 2>err &&
+	contains err "bad.csv:1200" && contains err "many" &&
+	test ! -e out.csv
+'
+
 test_expect_success 'a schema problem names the column' '
 	cut -d, -f1-5 test.csv >narrow.csv &&
 	expect_code 1 "$WB" predict credit.wbz narrow.csv 2>err &&
