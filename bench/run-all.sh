@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 status=0
 for b in bench/csv_load.sh bench/recipe_apply.sh bench/model_quality.sh \
 	 bench/logistic_speed.sh bench/forest_speed.sh bench/gbdt_speed.sh \
-	 bench/plot_speed.sh bench/tui_open.sh; do
+	 bench/plot_speed.sh bench/tui_open.sh bench/ship_speed.sh; do
 	echo "== $b"
 	sh "$b" || status=1
 	echo
