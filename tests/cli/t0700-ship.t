@@ -99,8 +99,47 @@ test_expect_success 'wb serve answers health, metadata, invocations, metrics; st
 	json inv.json "import csv; want=[r[\"pred\"] for r in csv.DictReader(open(\"two_pred.csv\"))]; assert d[\"predictions\"] == want, (d, want)" &&
 	code=$(curl -s -o err.json -w "%{http_code}" -H "Content-Type: application/json" --data "{\"dataframe_records\": [{\"Age\": 3}]}" "http://127.0.0.1:$port/invocations") &&
 	test "$code" = 400 && json err.json "assert \"Seniority\" in d[\"message\"] or \"column\" in d[\"message\"], d" &&
+	python3 - "$port" <<-\EOF &&
+	import csv, json, sys, urllib.request, urllib.error
+	from concurrent.futures import ThreadPoolExecutor
+	port = sys.argv[1]
+	rows = list(csv.DictReader(open("two.csv")))
+	want = [r["pred"] for r in csv.DictReader(open("two_pred.csv"))]
+	def num(v):
+	    try: return int(v)
+	    except ValueError: return v if v != "" else None
+	recs = [{k: num(v) for k, v in r.items() if k != "Status"} for r in rows]
+	cols = list(recs[0].keys())
+	def post(body, ctype="application/json", path="/invocations"):
+	    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), data=body,
+	                                 headers={"Content-Type": ctype})
+	    try:
+	        with urllib.request.urlopen(req) as r:
+	            return r.status, json.loads(r.read())
+	    except urllib.error.HTTPError as e:
+	        return e.code, json.loads(e.read() or b"{}")
+	for body in ({"dataframe_split": {"columns": cols, "data": [[r[c] for c in cols] for r in recs]}},
+	             {"dataframe_records": recs}, {"instances": recs}, {"inputs": recs}):
+	    code, d = post(json.dumps(body).encode())
+	    assert code == 200 and d["predictions"] == want, (list(body), code, d)
+	code, d = post(json.dumps({"dataframe_records": recs}).encode(), path="/invocations?proba=1")
+	assert code == 200 and set(d["predictions"][0]) == {"pred", "p_bad", "p_good"}, d
+	code, d = post(b"{not json")
+	assert code == 400 and "line 1" in d["message"], d
+	code, d = post(b"{}", path="/nope")
+	assert code == 404, code
+	try:
+	    urllib.request.urlopen("http://127.0.0.1:%s/invocations" % port)
+	    raise SystemExit("GET /invocations should be 405")
+	except urllib.error.HTTPError as e:
+	    assert e.code == 405, e.code
+	body = json.dumps({"dataframe_records": recs}).encode()
+	with ThreadPoolExecutor(8) as ex:
+	    results = list(ex.map(lambda _: post(body), range(64)))
+	assert all(c == 200 and d["predictions"] == want for c, d in results), results[:3]
+	EOF
 	curl -sf "http://127.0.0.1:$port/metrics" >metrics.txt &&
-	grep -q "^wb_rows_scored_total 2" metrics.txt &&
+	grep -qE "^wb_rows_scored_total 1(3|4)[0-9]" metrics.txt &&
 	grep -q "wb_request_duration_seconds_bucket" metrics.txt &&
 	kill -TERM "$(cat pid)" &&
 	n=0; while kill -0 "$(cat pid)" 2>/dev/null; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done &&
