@@ -26,6 +26,7 @@ int cmd_bundle(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_export_c(int argc, char **argv);
 /* The TUI: `wb [FILE | RUNLOG]` (argv[0] is "wb"; argv[1], if any, the file). */
 int cmd_tui(int argc, char **argv);
 

@@ -6,6 +6,7 @@
  *   wb predict FILE.wbz INPUT.csv [-o OUT.csv] [--proba] [--keep COL]...   (streams)
  *   wb serve FILE.wbz [--host 127.0.0.1] [--port 8080] [--threads N] [--allow-custom]
  *   wb drift REFERENCE CURRENT.csv [--json]  (REFERENCE: a bundle or a CSV)
+ *   wb export-c FILE.wbz -o model.c [--prefix NAME]
  *
  * Every command that scores opens the bundle safely (app/ship/bundle.h) and
  * re-scores its golden rows first: a bundle that does not reproduce its own
@@ -21,6 +22,7 @@
 #include "ml/model.h"
 #include "ship/bundle.h"
 #include "ship/drift.h"
+#include "ship/export_c.h"
 #include "ship/scorer.h"
 #include "ship/serve.h"
 
@@ -38,6 +40,7 @@
 #define PREDICT_USAGE "wb predict FILE.wbz INPUT.csv [-o OUT.csv] [--proba] [--keep COL]... " \
 		      "[--allow-custom]"
 #define SERVE_USAGE "wb serve FILE.wbz [--host H] [--port P] [--threads N] [--allow-custom]"
+#define EXPORT_USAGE "wb export-c FILE.wbz -o model.c [--prefix NAME] [--allow-custom]"
 #define DRIFT_USAGE "wb drift REFERENCE(.wbz|.csv) CURRENT.csv [--json]"
 
 /* Opens and verifies a bundle, printing why not. */
@@ -491,4 +494,77 @@ int cmd_drift(int argc, char **argv)
 	rc = st && !strcmp(st, "drift") ? WB_EXIT_GATE : WB_EXIT_OK;
 	json_decref(report);
 	return rc;
+}
+
+/* ------------------------------------------------------------ export-c */
+
+int cmd_export_c(int argc, char **argv)
+{
+	const char *file = NULL, *out = NULL, *prefix = NULL;
+	int allow_custom = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			printf("usage: %s\n", EXPORT_USAGE);
+			return WB_EXIT_OK;
+		} else if (!strcmp(a, "--allow-custom")) {
+			allow_custom = 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--prefix")) {
+			if (++i >= argc)
+				return cli_usage(EXPORT_USAGE, "export-c: %s needs a value", a);
+			if (a[1] == 'o')
+				out = argv[i];
+			else
+				prefix = argv[i];
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage(EXPORT_USAGE, "export-c: unknown option '%s'", a);
+		} else if (!file) {
+			file = a;
+		} else {
+			return cli_usage(EXPORT_USAGE, "export-c: one bundle at a time");
+		}
+	}
+	if (!file || !out)
+		return cli_usage(EXPORT_USAGE, "export-c: expected a bundle and -o FILE.c");
+	/* Default prefix: the output's stem as a C identifier ("credit-v3.c" -> credit_v3). */
+	char stem[128];
+	if (!prefix) {
+		const char *base = strrchr(out, '/');
+		base = base ? base + 1 : out;
+		size_t n = 0;
+		for (const char *p = base; *p && *p != '.' && n + 1 < sizeof(stem); p++)
+			stem[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					   (*p >= '0' && *p <= '9') ? *p : '_');
+		stem[n] = 0;
+		prefix = n && !(stem[0] >= '0' && stem[0] <= '9') ? stem : "model";
+	}
+	struct bundle *b = open_verified(file, allow_custom, NULL);
+	if (!b)
+		return WB_EXIT_ERROR;
+	struct wb_err err;
+	char *src = export_c(bundle_model(b), prefix, &err);
+	bundle_close(b);
+	if (!src) {
+		cli_error("%s", err.msg);
+		return WB_EXIT_ERROR;
+	}
+	char *tmp = xasprintf("%s.tmp.XXXXXX", out);
+	int fd = mkstemp(tmp);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	size_t len = strlen(src);
+	int bad = !fp || fwrite(src, 1, len, fp) != len;
+	if (fp && fclose(fp) != 0)
+		bad = 1;
+	if (!bad && rename(tmp, out) != 0)
+		bad = 1;
+	if (bad) {
+		cli_error("cannot write '%s': %s", out, strerror(errno));
+		unlink(tmp);
+	} else {
+		fprintf(stderr, "wb: wrote %s (%zu bytes): int %s_predict(const double *num, "
+			"const char *const *cat, double *out)\n", out, len, prefix);
+	}
+	free(tmp);
+	free(src);
+	return bad ? WB_EXIT_ERROR : WB_EXIT_OK;
 }

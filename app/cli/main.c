@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "bundle", cmd_bundle, "inspect a bundle, or verify its hashes and golden rows" },
 	{ "predict", cmd_predict, "score a CSV file with a bundle" },
 	{ "serve", cmd_serve, "serve a bundle over HTTP (MLflow's /invocations, /metrics)" },
+	{ "export-c", cmd_export_c, "write a bundle's recipe and model as one dependency-free C file" },
 	{ "drift", cmd_drift, "compare data with a bundle's (or a CSV's) reference statistics" },
 	{ "register", cmd_register, "register a run's model or a bundle as the next version of NAME" },
 	{ "models", cmd_models, "list registered models, their versions and aliases" },

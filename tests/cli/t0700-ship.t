@@ -146,6 +146,65 @@ test_expect_success 'wb serve answers health, metadata, invocations, metrics; st
 	contains serve.err "stopped"
 '
 
+test_expect_success 'export-c: the C file compiled with cc gives the same probabilities as wb predict' '
+	command -v cc >/dev/null || { echo "# skip: no cc"; return 0; }
+	"$WB" export-c credit.wbz -o credit.c 2>err &&
+	contains err "int credit_predict(" &&
+	cat >harness.c <<-\EOF &&
+	/* Reads a simple CSV (no quotes) with a header on stdin, maps its
+	 * columns to the model inputs by name, prints p_<class> per row. */
+	#include <math.h>
+	#include <stdio.h>
+	#include <stdlib.h>
+	#include <string.h>
+	#include "credit.c"
+	int main(void)
+	{
+		char line[65536];
+		static char names[256][128];
+		int nf = 0, slot[256], iscat[256];
+		if (!fgets(line, sizeof line, stdin)) return 1;
+		line[strcspn(line, "\r\n")] = 0;
+		for (char *t = strtok(line, ","); t; t = strtok(NULL, ",")) snprintf(names[nf++], 128, "%s", t);
+		for (int j = 0; j < nf; j++) {
+			slot[j] = -1; iscat[j] = 0;
+			for (int k = 0; k < CREDIT_N_NUM; k++) if (!strcmp(names[j], credit_num_names[k])) slot[j] = k;
+			for (int k = 0; k < CREDIT_N_CAT; k++) if (!strcmp(names[j], credit_cat_names[k])) { slot[j] = k; iscat[j] = 1; }
+		}
+		double num[CREDIT_N_NUM], out[CREDIT_N_OUT];
+		const char *cat[CREDIT_N_CAT];
+		static char cells[256][256];
+		while (fgets(line, sizeof line, stdin)) {
+			line[strcspn(line, "\r\n")] = 0;
+			char *p = line;
+			for (int j = 0; j < nf; j++) {
+				char *c = strchr(p, 44); /* a comma */
+				size_t n = c ? (size_t)(c - p) : strlen(p);
+				memcpy(cells[j], p, n); cells[j][n] = 0;
+				p = c ? c + 1 : p + n;
+				if (slot[j] < 0) continue;
+				if (iscat[j]) cat[slot[j]] = n ? cells[j] : NULL;
+				else num[slot[j]] = n ? strtod(cells[j], NULL) : NAN;
+			}
+			credit_predict(num, cat, out);
+			for (int k = 0; k < CREDIT_N_OUT; k++) printf(k ? ",%.17g" : "%.17g", out[k]);
+			printf("\n");
+		}
+		return 0;
+	}
+	EOF
+	cc -std=c99 -O2 -o harness harness.c -lm &&
+	./harness <test.csv >c_out.csv &&
+	"$WB" predict credit.wbz test.csv --proba -o w_out.csv &&
+	python3 -c "
+import csv
+w = [(float(r[\"p_bad\"]), float(r[\"p_good\"])) for r in csv.DictReader(open(\"w_out.csv\"))]
+c = [tuple(float(x) for x in l.split(\",\")) for l in open(\"c_out.csv\")]
+assert len(w) == len(c) == 1454, (len(w), len(c))
+bad = [i for i, (a, b) in enumerate(zip(w, c)) if a != b]
+assert not bad, (len(bad), w[bad[0]], c[bad[0]])"
+'
+
 test_expect_success 'wb drift: the same data is ok, shifted data fails the gate (exit 3)' '
 	"$WB" drift credit.wbz train.csv >d.txt &&
 	contains d.txt "status ok" &&
