@@ -1,7 +1,8 @@
 #!/bin/sh
 # Serving and batch scoring, side by side:
-#   serve    wb serve on loopback under wrk (keep-alive, single-row JSON
-#            requests) for a 100-tree gbdt: requests/s and latency p50/p99;
+#   serve    wb serve on loopback under wrk (keep-alive, one row per request,
+#            as JSON dataframe_split and as text/csv) for a 100-tree gbdt:
+#            requests/s and latency p50/p99;
 #   predict  wb predict FILE.wbz 1M.csv -o out.csv (whole command: read,
 #            recipe, model, write) against a python script doing the same
 #            with xgboost (read_csv, DMatrix, predict, write CSV).
@@ -32,19 +33,29 @@ port=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); prin
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 n=0; until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do n=$((n+1)); [ $n -lt 200 ] || exit 1; sleep 0.05; done
-row=$(sed -n 2p "$out/score.csv")
-cat >"$out/post.lua" <<LUA
+"$PY" - "$out/score.csv" "$out/body.json" "$out/body.csv" <<'PYEOF'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n", 2)
+cols, row = lines[0].split(","), lines[1]
+json.dump({"dataframe_split": {"columns": cols, "data": [[float(x) for x in row.split(",")]]}},
+          open(sys.argv[2], "w"))
+open(sys.argv[3], "w").write(lines[0] + "\n" + row + "\n")
+PYEOF
+for kind in json csv; do
+	ctype=application/json; [ $kind = csv ] && ctype=text/csv
+	cat >"$out/post_$kind.lua" <<LUA
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "text/csv"
-wrk.body = "$(head -n 1 "$out/score.csv")\n$row\n"
+wrk.headers["Content-Type"] = "$ctype"
+local f = io.open("$out/body.$kind"); wrk.body = f:read("*a"); f:close()
 LUA
-wrk -t1 -c8 -d"${DUR}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/invocations" >"$out/wrk.txt"
+	wrk -t1 -c8 -d"${DUR}s" --latency -s "$out/post_$kind.lua" "http://127.0.0.1:$port/invocations" >"$out/wrk_$kind.txt"
+done
 kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
-rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")
-p50=$(awk '$1 == "50%" {print $2}' "$out/wrk.txt")
-p99=$(awk '$1 == "99%" {print $2}' "$out/wrk.txt")
-errs=$(grep -c "Non-2xx" "$out/wrk.txt" || true)
+summary() { # wrk output -> "R req/s, p50 X, p99 Y, non-2xx N"
+	awk '/Requests\/sec/ {r=$2} $1=="50%" {a=$2} $1=="99%" {b=$2} /Non-2xx/ {e=$NF}
+	     END {printf "%s req/s, p50 %s, p99 %s, non-2xx %s", r, a, b, e ? e : 0}' "$1"
+}
 
 # --- predict, 1M rows
 now() { date +%s.%N; }
@@ -67,6 +78,8 @@ PYEOF
 t3=$(now)
 wbp=$(echo "$t1 - $t0" | bc -l); xgp=$(echo "$t3 - $t2" | bc -l)
 
-echo "serve (wrk -t1 -c8 ${DUR}s, one-row text/csv, 100-tree gbdt): $rps req/s, p50 $p50, p99 $p99, non-2xx lines: $errs"
+echo "serve, wrk -t1 -c8 ${DUR}s, one row per request, 100-tree gbdt:"
+echo "  JSON dataframe_split: $(summary "$out/wrk_json.txt")"
+echo "  text/csv:             $(summary "$out/wrk_csv.txt")"
 printf '%-40s %8s %8s %7s\n' "predict 1M rows x 28 (whole command)" "wb s" "xgb s" "ratio"
 printf '%-40s %8.2f %8.2f %7.2f\n' "read + score + write CSV" "$wbp" "$xgp" "$(echo "$wbp / $xgp" | bc -l)"
