@@ -259,7 +259,7 @@ static void test_categorical(void)
 
 static void test_pooled_levels(void)
 {
-	char names[60][8];
+	char names[60][16];
 	const char *p[60];
 	int cnt[60];
 	for (int i = 0; i < 60; i++) {
