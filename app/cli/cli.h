@@ -6,6 +6,8 @@
 #ifndef WB_CLI_H
 #define WB_CLI_H
 
+#include <jansson.h>
+
 #include <stddef.h>
 
 enum { WB_EXIT_OK = 0, WB_EXIT_ERROR = 1, WB_EXIT_USAGE = 2, WB_EXIT_GATE = 3 };
@@ -59,6 +61,19 @@ struct cli_exec {
 
 /* Runs x; returns the exit code (0, 1, 3 gate failed, 130 interrupted). */
 int cli_exec(struct cli_exec *x);
+/* Runs one of wb's own recipes, <datadir>/lua/wb/<script> (wb train, wb plot,
+ * wb package): x->text is filled from the file, kind/name from the
+ * arguments, x->no_traceback is set (a traceback into wb's own recipe would
+ * only be noise).  Returns the exit code. */
+int cli_exec_builtin(struct cli_exec *x, const char *script, const char *kind,
+		     const char *name);
+/* The table such a recipe left in the global WB_RESULT as JSON ({} when it
+ * failed or left none), with run_id, status and log added; empties the
+ * stack.  Caller decrefs. */
+struct lua_State;
+json_t *cli_result_json(struct lua_State *L, int ok, const char *run_id, const char *status,
+			const char *log);
+
 /* Handles the options every cli_exec command shares (--set k=v, --seed N,
  * --log PATH, --json) at argv[*i]: 1 used (advancing *i past a value),
  * 0 not one of them, -1 a usage error (*rc set). */

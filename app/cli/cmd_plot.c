@@ -55,24 +55,11 @@ static void print_result(lua_State *L, int ok, const char *run_id, const char *s
 			 double seconds, const char *log, void *ud)
 {
 	int json_out = *(int *)ud;
-	json_t *r = NULL;
-	if (ok && lua_getglobal(L, "WB_RESULT") == LUA_TTABLE) {
-		const char *why = NULL;
-		r = lwb_to_json(L, -1, &why);
-	}
-	lua_settop(L, 0);
-	if (!r)
-		r = json_object();
+	json_t *r = cli_result_json(L, ok, run_id, status, log);
 	if (json_out) {
-		json_t *o = json_object();
-		json_object_set_new(o, "run_id", json_string(run_id));
-		json_object_set_new(o, "status", json_string(status));
-		json_object_update(o, r);
-		json_object_set_new(o, "seconds", json_real(seconds));
-		json_object_set_new(o, "log", json_string(log));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_object_set_new(r, "seconds", json_real(seconds));
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', stdout);
-		json_decref(o);
 	} else if (ok) {
 		const char *out = json_string_value(json_object_get(r, "output"));
 		const char *sha = json_string_value(json_object_get(r, "sha256"));
@@ -192,30 +179,14 @@ int cmd_plot(int argc, char **argv)
 	keys[nraw] = "kind";
 	vals[nraw++] = kind;
 
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/lua/wb/plot.lua", lhost_datadir());
-	size_t len;
-	struct wb_err err;
-	char *text = cli_read_file(path, "file", &len, &err);
-	if (!text) {
-		cli_error("%s (is WB_DATADIR right?)", err.msg);
-		rc = WB_EXIT_ERROR;
-		goto out;
-	}
-	x.kind = "plot";
-	x.name = "wb plot";
-	x.text = text;
-	x.text_len = len;
 	x.raw_keys = keys;
 	x.raw_values = vals;
 	x.nraw = nraw;
 	x.argc = argc;
 	x.argv = argv;
 	x.result = print_result;
-	x.no_traceback = 1;
 	x.ud = &x.json_out;
-	rc = cli_exec(&x);
-	free(text);
+	rc = cli_exec_builtin(&x, "plot.lua", "plot", "wb plot");
 out:
 	for (int k = 0; k < nowned; k++)
 		free(owned[k]);

@@ -128,6 +128,47 @@ int cli_exec_option(struct cli_exec *x, int argc, char **argv, int *i, const cha
 	return 0;
 }
 
+int cli_exec_builtin(struct cli_exec *x, const char *script, const char *kind,
+		     const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/lua/wb/%s", lhost_datadir(), script);
+	size_t len;
+	struct wb_err err;
+	char *text = cli_read_file(path, "file", &len, &err);
+	if (!text) {
+		cli_error("%s (is WB_DATADIR right?)", err.msg);
+		return WB_EXIT_ERROR;
+	}
+	x->kind = kind;
+	x->name = name;
+	x->text = text;
+	x->text_len = len;
+	x->no_traceback = 1;
+	int rc = cli_exec(x);
+	free(text);
+	return rc;
+}
+
+json_t *cli_result_json(lua_State *L, int ok, const char *run_id, const char *status,
+			const char *log)
+{
+	json_t *r = NULL;
+	if (ok && lua_getglobal(L, "WB_RESULT") == LUA_TTABLE) {
+		const char *why = NULL;
+		r = lwb_to_json(L, -1, &why);
+	}
+	lua_settop(L, 0);
+	if (!json_is_object(r)) {
+		json_decref(r);
+		r = json_object();
+	}
+	json_object_set_new(r, "run_id", json_string(run_id));
+	json_object_set_new(r, "status", json_string(status));
+	json_object_set_new(r, "log", json_string(log));
+	return r;
+}
+
 int cli_exec(struct cli_exec *x)
 {
 	struct cli_session cs;

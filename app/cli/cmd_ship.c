@@ -70,18 +70,8 @@ static void print_package(lua_State *L, int ok, const char *run_id, const char *
 			  double seconds, const char *log, void *ud)
 {
 	int json_out = *(int *)ud;
-	json_t *r = NULL;
-	if (ok && lua_getglobal(L, "WB_RESULT") == LUA_TTABLE) {
-		const char *why = NULL;
-		r = lwb_to_json(L, -1, &why);
-	}
-	lua_settop(L, 0);
-	if (!r)
-		r = json_object();
+	json_t *r = cli_result_json(L, ok, run_id, status, log);
 	if (json_out) {
-		json_object_set_new(r, "run_id", json_string(run_id));
-		json_object_set_new(r, "status", json_string(status));
-		json_object_set_new(r, "log", json_string(log));
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 	} else if (ok) {
@@ -141,30 +131,14 @@ int cmd_package(int argc, char **argv)
 	}
 	keys[nraw] = "run";
 	vals[nraw++] = run;
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/lua/wb/package.lua", lhost_datadir());
-	size_t len;
-	struct wb_err err;
-	char *text = cli_read_file(path, "file", &len, &err);
-	if (!text) {
-		cli_error("%s (is WB_DATADIR right?)", err.msg);
-		rc = WB_EXIT_ERROR;
-		goto out;
-	}
-	x.kind = "package";
-	x.name = "wb package";
-	x.text = text;
-	x.text_len = len;
 	x.raw_keys = keys;
 	x.raw_values = vals;
 	x.nraw = nraw;
 	x.argc = argc;
 	x.argv = argv;
 	x.result = print_package;
-	x.no_traceback = 1;
 	x.ud = &x.json_out;
-	rc = cli_exec(&x);
-	free(text);
+	rc = cli_exec_builtin(&x, "package.lua", "package", "wb package");
 out:
 	free(sets);
 	return rc;

@@ -639,23 +639,13 @@ static const char EVAL_SOURCES[] = "wb.eval_sources";
 
 static void remember_source(lua_State *L, int ev, int model, int frame)
 {
-	if (lua_getfield(L, LUA_REGISTRYINDEX, EVAL_SOURCES) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_createtable(L, 0, 1);
-		lua_pushliteral(L, "k");
-		lua_setfield(L, -2, "__mode");
-		lua_setmetatable(L, -2);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, LUA_REGISTRYINDEX, EVAL_SOURCES);
-	}
-	lua_pushvalue(L, ev);
+	ev = lua_absindex(L, ev);
 	lua_createtable(L, 2, 0);
 	lua_pushvalue(L, model);
 	lua_rawseti(L, -2, 1);
 	lua_pushvalue(L, frame);
 	lua_rawseti(L, -2, 2);
-	lua_settable(L, -3);
+	remember(L, EVAL_SOURCES, ev, -1);
 	lua_pop(L, 1);
 }
 
