@@ -927,24 +927,15 @@ static int f_write_csv(lua_State *L)
 	int rc = csv_write(f, path, delim, &err);
 	char *p = params_text(json_pack("{s:s}", "path", path));
 	const struct frame *in[1] = { f };
-	unsigned char h[WB_HASH_LEN];
 	char hex[WB_HASH_HEX];
-	if (rc == 0 && hash_file(path, h, &err) < 0)
+	int64_t bytes = 0;
+	if (rc == 0 && lwb_file_sha(path, hex, &bytes, &err) < 0)
 		rc = -1;
-	if (rc == 0)
-		hash_hex(h, hex);
 	lwb_record(L, "write_csv", p, in, 1, NULL, rc == 0 ? hex : NULL, t0, rc < 0 ? &err : NULL);
 	free(p);
 	if (rc < 0)
 		return lwb_fail(L, &err);
-	struct lwb_session *s = lwb_get_session(L);
-	if (s && s->rl) {
-		struct stat st;
-		struct wb_err lerr;
-		if (stat(path, &st) == 0 &&
-		    runlog_add_artifact(s->rl, s->run_id, path, hex, (int64_t)st.st_size, "csv", &lerr) < 0)
-			return luaL_error(L, "run log: %s", lerr.msg);
-	}
+	lwb_add_artifact(L, path, hex, bytes, "csv");
 	lua_pushboolean(L, 1);
 	return 1;
 }

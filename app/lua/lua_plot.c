@@ -237,13 +237,14 @@ static int opt_size(lua_State *L, int idx, int def)
 	return (int)v;
 }
 
-/*** plot:text([width, height]) -> string: the plot as terminal text. */
-static int plot_text_l(lua_State *L)
+/* plot:text / plot:sixel: the rendering as a string, at the given size or
+ * the default. */
+static int render_string(lua_State *L, enum plot_format format, int defw, int defh)
 {
 	struct plot *p = check_plot(L, 1);
-	struct plot_render_opts o = { .format = PLOT_TEXT };
-	o.width = opt_size(L, 2, 80);
-	o.height = opt_size(L, 3, 24);
+	struct plot_render_opts o = { .format = format };
+	o.width = opt_size(L, 2, defw);
+	o.height = opt_size(L, 3, defh);
 	struct plot_output out;
 	if (render(L, p, &o, &out))
 		return 2;
@@ -252,20 +253,11 @@ static int plot_text_l(lua_State *L)
 	return 1;
 }
 
+/*** plot:text([width, height]) -> string: the plot as terminal text. */
+static int plot_text_l(lua_State *L) { return render_string(L, PLOT_TEXT, 80, 24); }
+
 /*** plot:sixel([width_px, height_px]) -> string: sixel escape sequence. */
-static int plot_sixel_l(lua_State *L)
-{
-	struct plot *p = check_plot(L, 1);
-	struct plot_render_opts o = { .format = PLOT_SIXEL };
-	o.width = opt_size(L, 2, 800);
-	o.height = opt_size(L, 3, 500);
-	struct plot_output out;
-	if (render(L, p, &o, &out))
-		return 2;
-	lua_pushlstring(L, out.data, out.len);
-	plot_output_release(&out);
-	return 1;
-}
+static int plot_sixel_l(lua_State *L) { return render_string(L, PLOT_SIXEL, 800, 500); }
 
 /*** plot:show([width, height]) -> plot: draws it on stdout, as sixel when
  * the terminal does it (wb.config.plot_terminal), else as text.  Sizes are
@@ -330,13 +322,10 @@ static int plot_save_l(lua_State *L)
 		return lwb_fail(L, &err);
 	struct plot_output out;
 	int rc = plot_render(state_gnuplot(L), p, &o, &out, &err);
-	unsigned char h[WB_HASH_LEN];
 	char hex[WB_HASH_HEX] = "";
-	struct stat st;
-	if (rc == 0 && (hash_file(path, h, &err) < 0 || stat(path, &st) < 0))
+	int64_t bytes = 0;
+	if (rc == 0 && lwb_file_sha(path, hex, &bytes, &err) < 0)
 		rc = -1;
-	if (rc == 0)
-		hash_hex(h, hex);
 	plot_output_release(&out);
 
 	json_t *pj = json_pack("{s:s,s:s,s:s}", "kind", p->kind, "path", path, "format",
@@ -352,16 +341,7 @@ static int plot_save_l(lua_State *L)
 	free(params);
 	if (rc < 0)
 		return lwb_fail(L, &err);
-	struct lwb_session *s = lwb_get_session(L);
-	if (s && s->rl) {
-		char *abs = realpath(path, NULL);
-		struct wb_err lerr;
-		int lrc = runlog_add_artifact(s->rl, s->run_id, abs ? abs : path, hex,
-					      (int64_t)st.st_size, "plot", &lerr);
-		free(abs);
-		if (lrc < 0)
-			return luaL_error(L, "run log: %s", lerr.msg);
-	}
+	lwb_add_artifact(L, path, hex, bytes, "plot");
 	lua_pushstring(L, path);
 	lua_pushstring(L, hex);
 	return 2;

@@ -129,12 +129,9 @@ static int l_package(lua_State *L)
 	json_decref(meta);
 	json_decref(ref);
 	char hex[WB_HASH_HEX] = "";
-	unsigned char h[WB_HASH_LEN];
-	struct stat st;
-	if (rc == 0 && (hash_file(path, h, &err) < 0 || stat(path, &st) < 0))
+	int64_t bytes = 0;
+	if (rc == 0 && lwb_file_sha(path, hex, &bytes, &err) < 0)
 		rc = -1;
-	if (rc == 0)
-		hash_hex(h, hex);
 	json_t *pj = json_pack("{s:s,s:s,s:s,s:s}", "path", path, "name", name, "version", version,
 			       "model", m->json_hash);
 	char *params = json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS);
@@ -145,15 +142,7 @@ static int l_package(lua_State *L)
 	free(params);
 	if (rc < 0)
 		return lwb_fail(L, &err);
-	if (s && s->rl) {
-		char *abs = realpath(path, NULL);
-		struct wb_err lerr;
-		int lrc = runlog_add_artifact(s->rl, s->run_id, abs ? abs : path, hex,
-					      (int64_t)st.st_size, "bundle", &lerr);
-		free(abs);
-		if (lrc < 0)
-			return luaL_error(L, "run log: %s", lerr.msg);
-	}
+	lwb_add_artifact(L, path, hex, bytes, "bundle");
 	lua_pushstring(L, path);
 	lua_pushstring(L, hex);
 	return 2;

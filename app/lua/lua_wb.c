@@ -6,8 +6,12 @@
 #include "lua/lua_wb.h"
 #include "lua/lua_host.h"
 #include "track/runlog.h"
+#include "core/hash.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +103,32 @@ void lwb_record(lua_State *L, const char *kind, const char *params_json,
 	free(inputs_json);
 	if (rc == 0)
 		s->nsteps = seq;
+	check_log(L, rc, &err);
+}
+
+int lwb_file_sha(const char *path, char hex[WB_HASH_HEX], int64_t *bytes, struct wb_err *err)
+{
+	unsigned char h[WB_HASH_LEN];
+	struct stat st;
+	if (hash_file(path, h, err) < 0)
+		return -1;
+	if (stat(path, &st) < 0)
+		return wb_error(err, "cannot stat '%s': %s", path, strerror(errno));
+	hash_hex(h, hex);
+	*bytes = (int64_t)st.st_size;
+	return 0;
+}
+
+void lwb_add_artifact(lua_State *L, const char *path, const char *hex, int64_t bytes,
+		      const char *kind)
+{
+	struct lwb_session *s = lwb_get_session(L);
+	if (!s || !s->rl)
+		return;
+	char *abs = realpath(path, NULL);
+	struct wb_err err;
+	int rc = runlog_add_artifact(s->rl, s->run_id, abs ? abs : path, hex, bytes, kind, &err);
+	free(abs);
 	check_log(L, rc, &err);
 }
 

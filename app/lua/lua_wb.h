@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/frame.h"
 #include <jansson.h>
+#include <stdint.h>
 
 #define LWB_FRAME "wb.frame"
 /* Registry key of wb.NA, the missing value in Lua arrays made from frames. */
@@ -60,6 +61,13 @@ void lwb_record(lua_State *L, const char *kind, const char *params_json,
 		const struct frame *const *inputs, int ninputs,
 		const struct frame *output, const char *extra_hash,
 		double started, const struct wb_err *failure);
+
+/* A file written by a step: its sha256 (hex) and size.  0, or -1 with err. */
+int lwb_file_sha(const char *path, char hex[WB_HASH_HEX], int64_t *bytes, struct wb_err *err);
+/* Records path (made absolute) as an artifact of the current run, if there
+ * is one; a run-log failure raises. */
+void lwb_add_artifact(lua_State *L, const char *path, const char *hex, int64_t bytes,
+		      const char *kind);
 
 struct recipe;
 /* The unfitted recipe (wb.recipe{...}) at idx, its custom steps bound to L;
