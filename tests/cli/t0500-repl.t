@@ -1,17 +1,17 @@
 #!/bin/sh
 # wb repl with stdin piped (no terminal: no prompts, no line editing), and
-# the generated help (lua/wb/help.lua) against its source comments.
+# the generated help (lua/wb/help_topics.lua) against its source comments.
 # The interactive REPL is tested through tmux in tests/tui/t0100-repl.t.
 . "$(dirname "$0")/lib.sh"
 : "${WB_DATADIR:=$WB_TEST_TOP}"
 export WB_DATADIR XDG_STATE_HOME="$TEST_DIR/state"
 IRIS="$WB_TEST_TOP/data/iris.csv"
 
-test_expect_success 'lua/wb/help.lua is what tools/gen-help.sh makes of app/lua/*.c' '
-	sh "$WB_TEST_TOP/tools/gen-help.sh" "$TEST_DIR/help.lua" &&
-	if ! cmp -s "$TEST_DIR/help.lua" "$WB_TEST_TOP/lua/wb/help.lua"; then
-		diff -u "$WB_TEST_TOP/lua/wb/help.lua" "$TEST_DIR/help.lua" | head -40 >&2
-		echo "lua/wb/help.lua is stale: run tools/gen-help.sh" >&2
+test_expect_success 'lua/wb/help_topics.lua is what tools/gen-help.sh makes of app/lua/*.c' '
+	sh "$WB_TEST_TOP/tools/gen-help.sh" "$TEST_DIR/help_topics.lua" &&
+	if ! cmp -s "$TEST_DIR/help_topics.lua" "$WB_TEST_TOP/lua/wb/help_topics.lua"; then
+		diff -u "$WB_TEST_TOP/lua/wb/help_topics.lua" "$TEST_DIR/help_topics.lua" | head -40 >&2
+		echo "lua/wb/help_topics.lua is stale: run tools/gen-help.sh" >&2
 		false
 	fi
 '
