@@ -192,13 +192,15 @@ void column_compact_valid(struct column *c)
 
 struct column *column_ref(struct column *c)
 {
-	c->refs++;
+	/* Atomic: a sandbox's garbage collector may drop its reference on
+	 * another thread than the one that made the column (wb serve). */
+	__atomic_fetch_add(&c->refs, 1, __ATOMIC_RELAXED);
 	return c;
 }
 
 void column_unref(struct column *c)
 {
-	if (!c || --c->refs > 0)
+	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	free(c->num);
 	free(c->i64);

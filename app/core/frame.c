@@ -34,13 +34,15 @@ int frame_add(struct frame *f, const char *name, struct column *col, struct wb_e
 
 struct frame *frame_ref(struct frame *f)
 {
-	f->refs++;
+	/* Atomic: a sandbox's garbage collector may drop its reference on
+	 * another thread than the one that made the frame (wb serve). */
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 	return f;
 }
 
 void frame_unref(struct frame *f)
 {
-	if (!f || --f->refs > 0)
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (int j = 0; j < f->ncol; j++) {
 		free(f->names[j]);
