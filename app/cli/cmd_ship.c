@@ -56,7 +56,7 @@ static struct bundle *open_verified(const char *path, int allow_custom, struct b
 		return NULL;
 	}
 	struct bundle_report rep;
-	if (bundle_verify(b, r ? r : &rep, &err) < 0) {
+	if (lwb_bind_bundle(b, &err) < 0 || bundle_verify(b, r ? r : &rep, &err) < 0) {
 		cli_error("%s", err.msg);
 		bundle_close(b);
 		return NULL;

@@ -541,10 +541,26 @@ static int model_importance_l(lua_State *L)
 	return 1;
 }
 
-/*** wb.load_model(path) -> model (or nil, msg) */
+/*** wb.load_model(path [, { allow_custom = false }]) -> model (or nil, msg)
+ * A recipe with custom Lua steps runs their stored code only with
+ * allow_custom, and then in a sandbox (no io, os, require). */
 static int l_load_model(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
+	int allow_custom = 0;
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushnil(L);
+		while (lua_next(L, 2)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "allow_custom"))
+				return luaL_error(L, "wb.load_model: unknown option '%s'",
+						  luaL_tolstring(L, -1, NULL));
+		}
+		lua_getfield(L, 2, "allow_custom");
+		allow_custom = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
 	struct wb_err err;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
@@ -565,6 +581,15 @@ static int l_load_model(lua_State *L)
 		return lwb_fail(L, &err);
 	}
 	push_model(L, m);
+	if (allow_custom && m->recipe && recipe_has_custom(m->recipe)) {
+		struct lwb_sandbox *sb = lwb_sandbox_new(&err);
+		int rc = sb ? lwb_bind_custom(sb, m->recipe, &err) : -1;
+		lwb_sandbox_unref(sb);
+		if (rc < 0) {
+			wb_error_prefix(&err, "%s", path);
+			return lwb_fail(L, &err);
+		}
+	}
 	return 1;
 }
 

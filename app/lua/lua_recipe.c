@@ -21,9 +21,16 @@
  * Custom steps: wb.step.custom{ SELECTOR, name = "ratio",
  *     fit = function(frame, cols, target) return state end,
  *     apply = function(frame, state, cols) return frame end }
- * state must be JSON-able (tables of strings, numbers, booleans).  A loaded
- * recipe gets its code back with wb.recipe_load(json, { custom = { ratio =
- * { apply = fn } } }); without it, applying fails naming the step.
+ * state must be JSON-able (tables of strings, numbers, booleans).  The
+ * source of apply is stored in the step's options ("code") so the recipe
+ * can travel in a model file or a bundle: read back from the function's
+ * source file when that is exact (lwb_function_source), or given as a
+ * string (apply = [[function(frame, state, cols) ... end]]), in which case
+ * fit and apply run in the session's sandbox (lua_sandbox.c), just as they
+ * will from a bundle.  A loaded recipe runs its stored code only when asked
+ * (wb.recipe_load(json, { allow_custom = true }), in a sandbox) or gets
+ * other functions (wb.recipe_load(json, { custom = { ratio = { apply = fn
+ * } } })); otherwise applying fails naming the step.
  */
 #include "lua/lua_wb.h"
 #include "ml/recipe.h"
@@ -299,10 +306,14 @@ int lwb_match(void *ud, const char *pattern, const char *name, struct wb_err *er
 
 /* ---------------------------------------------------------------- custom code */
 
-/* The Lua functions of a custom step, held in the registry. */
+/* The Lua functions of a custom step, held in the registry of the state
+ * that runs them: the session's (functions given in Lua) or a sandbox's
+ * (code from a string, a bundle or a model file). */
 struct lcustom {
-	lua_State *L;       /* the state calling fit/apply right now */
+	lua_State *L;       /* the state calling fit/apply right now (not sb's) */
+	struct lwb_sandbox *sb; /* or the sandbox the functions live in */
 	int fit_ref, apply_ref;
+	char *nocode;       /* why the apply code could not be kept, or NULL */
 };
 
 static int copy_ref(lua_State *L, int ref)
@@ -317,8 +328,13 @@ static void *lcustom_clone(void *ud)
 {
 	struct lcustom *c = ud, *d = xmalloc(sizeof(*d));
 	d->L = c->L;
-	d->fit_ref = copy_ref(c->L, c->fit_ref);
-	d->apply_ref = copy_ref(c->L, c->apply_ref);
+	d->sb = c->sb ? lwb_sandbox_ref(c->sb) : NULL;
+	lua_State *L = c->sb ? lwb_sandbox_enter(c->sb) : c->L;
+	d->fit_ref = copy_ref(L, c->fit_ref);
+	d->apply_ref = copy_ref(L, c->apply_ref);
+	if (c->sb)
+		lwb_sandbox_leave(c->sb);
+	d->nocode = c->nocode ? xstrdup(c->nocode) : NULL;
 	return d;
 }
 
@@ -327,9 +343,24 @@ static void lcustom_free(void *ud)
 	struct lcustom *c = ud;
 	if (!c)
 		return;
-	luaL_unref(c->L, LUA_REGISTRYINDEX, c->fit_ref);
-	luaL_unref(c->L, LUA_REGISTRYINDEX, c->apply_ref);
+	lua_State *L = c->sb ? lwb_sandbox_enter(c->sb) : c->L;
+	luaL_unref(L, LUA_REGISTRYINDEX, c->fit_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, c->apply_ref);
+	if (c->sb) {
+		lwb_sandbox_leave(c->sb);
+		lwb_sandbox_unref(c->sb);
+	}
+	free(c->nocode);
 	free(c);
+}
+
+static struct lcustom *lcustom_new(lua_State *L, struct lwb_sandbox *sb)
+{
+	struct lcustom *c = xcalloc(1, sizeof(*c));
+	c->L = L;
+	c->sb = sb;
+	c->fit_ref = c->apply_ref = LUA_NOREF;
+	return c;
 }
 
 static void push_names(lua_State *L, const char *const *v, int n)
@@ -345,11 +376,12 @@ static int lcustom_fit(void *ud, struct frame *train, const char *const *cols, i
 		       const char *target, json_t **state, struct wb_err *err)
 {
 	struct lcustom *c = ud;
-	lua_State *L = c->L;
 	if (c->fit_ref == LUA_NOREF) {
 		*state = json_null();
 		return 0;
 	}
+	lua_State *L = c->sb ? lwb_sandbox_enter(c->sb) : c->L;
+	int rc = -1;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->fit_ref);
 	lwb_push_frame(L, frame_ref(train));
 	push_names(L, cols, ncols);
@@ -360,24 +392,31 @@ static int lcustom_fit(void *ud, struct frame *train, const char *const *cols, i
 	if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
 		wb_error(err, "fit: %s", lua_tostring(L, -1));
 		lua_pop(L, 1);
-		return -1;
+		goto out;
 	}
 	const char *why = NULL;
 	*state = to_json(L, -1, 0, &why);
 	lua_pop(L, 1);
 	if (!*state)
-		return wb_error(err, "fit: the state is not JSON-able: %s", why);
-	return 0;
+		wb_error(err, "fit: the state is not JSON-able: %s", why);
+	else
+		rc = 0;
+out:
+	if (c->sb)
+		lwb_sandbox_leave(c->sb);
+	return rc;
 }
 
 static int lcustom_apply(void *ud, struct frame *in, const char *const *cols, int ncols,
 			 const json_t *state, struct frame **out, struct wb_err *err)
 {
 	struct lcustom *c = ud;
-	lua_State *L = c->L;
 	if (c->apply_ref == LUA_NOREF)
-		return wb_error(err, "custom code is not bound (a recipe loaded from JSON needs "
-				"its custom functions again)");
+		return wb_error(err, "custom code is not bound: code read from a file runs only "
+				"when opened with allow_custom (--allow-custom, or "
+				"wb.load_model(path, { allow_custom = true }))");
+	lua_State *L = c->sb ? lwb_sandbox_enter(c->sb) : c->L;
+	int rc = -1;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->apply_ref);
 	lwb_push_frame(L, frame_ref(in));
 	push_json(L, state);
@@ -385,17 +424,20 @@ static int lcustom_apply(void *ud, struct frame *in, const char *const *cols, in
 	if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
 		wb_error(err, "apply: %s", lua_tostring(L, -1));
 		lua_pop(L, 1);
-		return -1;
+		goto out;
 	}
 	struct frame *f = lwb_to_frame(L, -1);
 	if (!f) {
 		wb_error(err, "apply: returned a %s, expected a frame", luaL_typename(L, -1));
-		lua_pop(L, 1);
-		return -1;
+	} else {
+		*out = frame_ref(f);
+		rc = 0;
 	}
-	*out = frame_ref(f);
 	lua_pop(L, 1);
-	return 0;
+out:
+	if (c->sb)
+		lwb_sandbox_leave(c->sb);
+	return rc;
 }
 
 static const struct step_custom_ops lcustom_ops = {
@@ -406,8 +448,110 @@ static const struct step_custom_ops lcustom_ops = {
 static void bind_state(lua_State *L, struct recipe *r)
 {
 	for (int k = 0; k < r->nsteps; k++)
-		if (r->steps[k]->custom == &lcustom_ops && r->steps[k]->custom_ud)
+		if (r->steps[k]->custom == &lcustom_ops && r->steps[k]->custom_ud &&
+		    !((struct lcustom *)r->steps[k]->custom_ud)->sb)
 			((struct lcustom *)r->steps[k]->custom_ud)->L = L;
+}
+
+/* The name a custom step goes by in chunk names. */
+static const char *custom_name(const struct step *s)
+{
+	const char *n = json_string_value(json_object_get(s->opts, "name"));
+	return n ? n : "custom";
+}
+
+/* "recipe step 2 (custom 'ratio')", for messages. */
+static const char *custom_label(const struct step *s, int k, char *buf, size_t size)
+{
+	const char *n = json_string_value(json_object_get(s->opts, "name"));
+	if (n)
+		snprintf(buf, size, "recipe step %d (custom '%.60s')", k + 1, n);
+	else
+		snprintf(buf, size, "recipe step %d (custom)", k + 1);
+	return buf;
+}
+
+/* Compiles code (NULL: nothing to do) in c's sandbox and keeps it in *ref. */
+static int bind_code(struct lcustom *c, const struct step *s, const char *what,
+		     const char *code, int *ref, struct wb_err *err)
+{
+	if (!code)
+		return 0;
+	char chunk[160];
+	snprintf(chunk, sizeof(chunk), "=%s.%s", custom_name(s), what);
+	lua_State *S = lwb_sandbox_enter(c->sb);
+	int rc = lwb_sandbox_compile(S, code, chunk, err);
+	if (rc == 0)
+		*ref = luaL_ref(S, LUA_REGISTRYINDEX);
+	lwb_sandbox_leave(c->sb);
+	return rc;
+}
+
+#define LWB_SANDBOX "wb.sandbox"
+
+static int sandbox_gc(lua_State *L)
+{
+	struct lwb_sandbox **p = lua_touserdata(L, 1);
+	lwb_sandbox_unref(*p);
+	*p = NULL;
+	return 0;
+}
+
+/* A new reference to the sandbox of this session (made on first use, and
+ * released when the state closes and the last step using it is freed). */
+static struct lwb_sandbox *session_sandbox(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LWB_SANDBOX) == LUA_TUSERDATA) {
+		struct lwb_sandbox *sb = *(struct lwb_sandbox **)lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		return lwb_sandbox_ref(sb);
+	}
+	lua_pop(L, 1);
+	struct lwb_sandbox **p = lua_newuserdatauv(L, sizeof(*p), 0);
+	*p = NULL;
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, sandbox_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	struct wb_err err;
+	if (!(*p = lwb_sandbox_new(&err)))
+		luaL_error(L, "%s", err.msg);
+	lua_setfield(L, LUA_REGISTRYINDEX, LWB_SANDBOX);
+	return lwb_sandbox_ref(*p);
+}
+
+int lwb_bind_custom(struct lwb_sandbox *sb, struct recipe *r, struct wb_err *err)
+{
+	for (int k = 0; k < r->nsteps; k++) {
+		struct step *s = r->steps[k];
+		if (!(s->type->flags & STEP_CUSTOM) || (s->custom && s->custom_ud))
+			continue;
+		const char *code = json_string_value(json_object_get(s->opts, "code"));
+		char lb[100];
+		if (!code)
+			return wb_error(err, "%s has no code stored with it",
+					custom_label(s, k, lb, sizeof(lb)));
+		struct lcustom *c = lcustom_new(NULL, lwb_sandbox_ref(sb));
+		step_set_custom(s, &lcustom_ops, c);
+		if (bind_code(c, s, "apply", code, &c->apply_ref, err) < 0)
+			return wb_error_prefix(err, "%s", custom_label(s, k, lb, sizeof(lb)));
+	}
+	return 0;
+}
+
+int lwb_recipe_portable(const struct recipe *r, struct wb_err *err)
+{
+	for (int k = 0; k < r->nsteps; k++) {
+		const struct step *s = r->steps[k];
+		if (!(s->type->flags & STEP_CUSTOM) || json_object_get(s->opts, "code"))
+			continue;
+		const struct lcustom *c = s->custom == &lcustom_ops ? s->custom_ud : NULL;
+		char lb[100];
+		return wb_error(err, "%s: its apply function cannot be stored with the model: %s",
+				custom_label(s, k, lb, sizeof(lb)),
+				c && c->nocode ? c->nocode : "no source was kept");
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- steps */
@@ -455,12 +599,18 @@ static int l_step(lua_State *L)
 		}
 		const char *key = lua_tostring(L, -2);
 		if (custom && (!strcmp(key, "fit") || !strcmp(key, "apply"))) {
-			if (lua_type(L, -1) != LUA_TFUNCTION) {
+			if (lua_type(L, -1) != LUA_TFUNCTION && lua_type(L, -1) != LUA_TSTRING) {
 				json_decref(opts);
-				return luaL_error(L, "wb.step.custom: option '%s' must be a function", key);
+				return luaL_error(L, "wb.step.custom: option '%s' must be a function "
+						  "or a string of Lua source", key);
 			}
 			lua_pop(L, 1);
 			continue;
+		}
+		if (custom && !strcmp(key, "code")) {
+			json_decref(opts);
+			return luaL_error(L, "wb.step.custom: option 'code' is kept by wb itself "
+					  "(the source of apply)");
 		}
 		const char *why = NULL;
 		json_t *v = to_json(L, -1, 0, &why);
@@ -471,12 +621,32 @@ static int l_step(lua_State *L)
 		json_object_set_new(opts, key, v);
 		lua_pop(L, 1);
 	}
+	/* A custom step keeps the source of apply in its options, so a bundle
+	 * can carry it: the string given, or the function's text when it can be
+	 * read back exactly (nocode says why not). */
+	int as_text = 0;
+	char *nocode = NULL;
 	if (custom) {
-		if (lua_getfield(L, 1, "apply") != LUA_TFUNCTION) {
+		int ta = lua_getfield(L, 1, "apply"), tf = lua_getfield(L, 1, "fit");
+		if (ta != LUA_TFUNCTION && ta != LUA_TSTRING) {
 			json_decref(opts);
 			return luaL_error(L, "wb.step.custom: needs an apply function");
 		}
-		lua_pop(L, 1);
+		if (tf != LUA_TNIL && tf != ta) {
+			json_decref(opts);
+			return luaL_error(L, "wb.step.custom: fit and apply must both be functions "
+					  "or both be strings of Lua source");
+		}
+		as_text = ta == LUA_TSTRING;
+		char why[400];
+		char *code = as_text ? xstrdup(lua_tostring(L, -2)) :
+			     lwb_function_source(L, -2, why, sizeof(why));
+		if (code)
+			json_object_set_new(opts, "code", json_string(code));
+		else
+			nocode = xstrdup(why);
+		free(code);
+		lua_pop(L, 2);
 	}
 	/* Build: selector union, step; raise on a bad option before the
 	 * registry references are taken, so nothing leaks. */
@@ -490,23 +660,38 @@ static int l_step(lua_State *L)
 	struct wb_err err;
 	struct step *s = step_new(name, sel, opts, &err);
 	json_decref(opts);
-	if (!s)
+	if (!s) {
+		free(nocode);
 		return luaL_error(L, "%s", err.msg);
+	}
 	struct lbox *b = push_box(L, LWB_STEP);
 	b->p = s;
-	if (custom) {
-		if (lua_getfield(L, 1, "fit") == LUA_TFUNCTION)
-			fit_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-		else
-			lua_pop(L, 1);
-		lua_getfield(L, 1, "apply");
-		apply_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-		struct lcustom *c = xmalloc(sizeof(*c));
-		c->L = L;
-		c->fit_ref = fit_ref;
-		c->apply_ref = apply_ref;
-		step_set_custom(s, &lcustom_ops, c);
+	if (!custom)
+		return 1;
+	if (as_text) {
+		/* Source strings run in the session's sandbox, exactly as they
+		 * will from a bundle. */
+		struct lcustom *c = lcustom_new(L, session_sandbox(L));
+		step_set_custom(s, &lcustom_ops, c); /* owned by the step from here */
+		if (bind_code(c, s, "fit", lua_getfield(L, 1, "fit") == LUA_TSTRING ?
+			      lua_tostring(L, -1) : NULL, &c->fit_ref, &err) < 0 ||
+		    bind_code(c, s, "apply", json_string_value(json_object_get(s->opts, "code")),
+			      &c->apply_ref, &err) < 0)
+			return luaL_error(L, "wb.step.custom: %s", err.msg);
+		lua_pop(L, 1);
+		return 1;
 	}
+	if (lua_getfield(L, 1, "fit") == LUA_TFUNCTION)
+		fit_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	else
+		lua_pop(L, 1);
+	lua_getfield(L, 1, "apply");
+	apply_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	struct lcustom *c = lcustom_new(L, NULL);
+	c->fit_ref = fit_ref;
+	c->apply_ref = apply_ref;
+	c->nocode = nocode;
+	step_set_custom(s, &lcustom_ops, c);
 	return 1;
 }
 
@@ -716,17 +901,21 @@ static int fitted_has_custom(lua_State *L)
 	return 1;
 }
 
-/*** wb.recipe_load(json [, { custom = { name = { apply = fn } } }]) -> fitted (or nil, msg) */
+/*** wb.recipe_load(json [, { custom = { name = { apply = fn } }, allow_custom = false }])
+ * -> fitted (or nil, msg).  allow_custom: custom steps run their stored code
+ * in a sandbox (no io, os, require); custom: or get these functions. */
 static int l_recipe_load(lua_State *L)
 {
 	const char *text = luaL_checkstring(L, 1);
-	int has_opts = !lua_isnoneornil(L, 2);
+	int has_opts = !lua_isnoneornil(L, 2), allow_custom = 0;
 	if (has_opts) {
 		luaL_checktype(L, 2, LUA_TTABLE);
 		lua_getfield(L, 2, "custom");
 		if (!lua_isnil(L, -1) && !lua_istable(L, -1))
 			return luaL_argerror(L, 2, "'custom' must be a table of { apply = fn }");
-		lua_pop(L, 1);
+		lua_getfield(L, 2, "allow_custom");
+		allow_custom = lua_toboolean(L, -1);
+		lua_pop(L, 2);
 	}
 	struct wb_err err;
 	struct recipe *r = recipe_from_json(text, &err);
@@ -734,8 +923,19 @@ static int l_recipe_load(lua_State *L)
 		return lwb_fail(L, &err);
 	struct lbox *b = push_box(L, LWB_FITTED);
 	b->p = r;
-	if (!has_opts || lua_getfield(L, 2, "custom") != LUA_TTABLE)
+	if (allow_custom && recipe_has_custom(r)) {
+		struct lwb_sandbox *sb = session_sandbox(L);
+		int rc = lwb_bind_custom(sb, r, &err);
+		lwb_sandbox_unref(sb);
+		if (rc < 0)
+			return lwb_fail(L, &err);
+	}
+	if (!has_opts)
 		return 1;
+	if (lua_getfield(L, 2, "custom") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return 1;
+	}
 	int ct = lua_gettop(L);
 	for (int k = 0; k < r->nsteps; k++) {
 		struct step *s = r->steps[k];
@@ -748,9 +948,7 @@ static int l_recipe_load(lua_State *L)
 		}
 		if (lua_getfield(L, -1, "apply") != LUA_TFUNCTION)
 			return luaL_error(L, "wb.recipe_load: custom.%s.apply must be a function", name);
-		struct lcustom *c = xmalloc(sizeof(*c));
-		c->L = L;
-		c->fit_ref = LUA_NOREF;
+		struct lcustom *c = lcustom_new(L, NULL);
 		c->apply_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 		step_set_custom(s, &lcustom_ops, c);
 		lua_pop(L, 1);

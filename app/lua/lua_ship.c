@@ -14,6 +14,7 @@
 #include "lua/lua_wb.h"
 #include "core/hash.h"
 #include "ml/model.h"
+#include "ml/recipe.h"
 #include "ship/bundle.h"
 #include "ship/drift.h"
 #include "track/runlog.h"
@@ -52,6 +53,58 @@ static const char *opt_str(lua_State *L, int idx, const char *key, const char *d
 	const char *s = lua_isnil(L, -1) ? def : luaL_checkstring(L, -1);
 	lua_pop(L, 1); /* s stays alive in the table (or is def) */
 	return s;
+}
+
+int lwb_bind_bundle(struct bundle *b, struct wb_err *err)
+{
+	struct recipe *r = bundle_recipe(b);
+	if (!bundle_has_custom(b) || !r)
+		return 0;
+	struct lwb_sandbox *sb = lwb_sandbox_new(err);
+	if (!sb)
+		return -1;
+	int rc = lwb_bind_custom(sb, r, err);
+	lwb_sandbox_unref(sb); /* the steps hold their own references */
+	return rc < 0 ? wb_error_prefix(err, "bundle '%s'", bundle_path(b)) : 0;
+}
+
+/* A recipe with custom steps goes into a bundle only with its code, and
+ * only if that code, run in a sandbox as wb predict will run it, scores the
+ * golden rows exactly as the session did: the bundle is opened again and
+ * verified, and removed if it fails. */
+static int check_custom_before(struct model *m, struct wb_err *err)
+{
+	if (!m->recipe || !recipe_has_custom(m->recipe))
+		return 0;
+	if (lwb_recipe_portable(m->recipe, err) < 0)
+		return -1;
+	/* A model read from JSON has its code but no functions yet. */
+	struct lwb_sandbox *sb = lwb_sandbox_new(err);
+	if (!sb)
+		return -1;
+	int rc = lwb_bind_custom(sb, m->recipe, err);
+	lwb_sandbox_unref(sb);
+	return rc;
+}
+
+static int check_custom_after(struct model *m, const char *path, struct wb_err *err)
+{
+	if (!m->recipe || !recipe_has_custom(m->recipe))
+		return 0;
+	struct bundle_limits lim;
+	bundle_limits_init(&lim);
+	lim.allow_custom = 1;
+	struct bundle_report r;
+	struct bundle *b = bundle_open(path, &lim, err);
+	int rc = b && lwb_bind_bundle(b, err) == 0 && bundle_verify(b, &r, err) == 0 ? 0 : -1;
+	bundle_close(b);
+	if (rc < 0) {
+		remove(path);
+		wb_error_prefix(err, "the custom step does not score the same in the sandbox "
+				"wb predict runs it in (no io, os or require; of wb only wb.frame "
+				"and wb.NA), so %s was not written", path);
+	}
+	return rc;
 }
 
 /*** wb.package(model, path [, { name, version, data = frame, metrics = t, meta = t, run_id }])
@@ -124,7 +177,9 @@ static int l_package(lua_State *L)
 		.metrics = metrics,
 		.reference = ref, .meta = meta,
 	};
-	int rc = ref ? bundle_write(path, &spec, &err) : -1;
+	int rc = ref && check_custom_before(m, &err) == 0 ? bundle_write(path, &spec, &err) : -1;
+	if (rc == 0)
+		rc = check_custom_after(m, path, &err);
 	json_decref(metrics);
 	json_decref(meta);
 	json_decref(ref);
@@ -187,7 +242,7 @@ static int l_load_bundle(lua_State *L)
 	if (!ud->b)
 		return lwb_fail(L, &err);
 	struct bundle_report r;
-	if (bundle_verify(ud->b, &r, &err) < 0)
+	if (lwb_bind_bundle(ud->b, &err) < 0 || bundle_verify(ud->b, &r, &err) < 0)
 		return lwb_fail(L, &err);
 	return 1;
 }

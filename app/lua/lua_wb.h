@@ -69,10 +69,40 @@ int lwb_file_sha(const char *path, char hex[WB_HASH_HEX], int64_t *bytes, struct
 void lwb_add_artifact(lua_State *L, const char *path, const char *hex, int64_t bytes,
 		      const char *kind);
 
+/* A sandbox (lua_sandbox.c): a separate state for code that came in a file
+ * — no io, os, require, load; only wb.frame and wb.NA of wb; memory and time
+ * per call bounded.  Reference counted; calls between enter and leave are
+ * serialised and get the deadline. */
+struct lwb_sandbox;
+struct lwb_sandbox *lwb_sandbox_new(struct wb_err *err);
+struct lwb_sandbox *lwb_sandbox_ref(struct lwb_sandbox *sb);
+void lwb_sandbox_unref(struct lwb_sandbox *sb);
+lua_State *lwb_sandbox_enter(struct lwb_sandbox *sb);
+void lwb_sandbox_leave(struct lwb_sandbox *sb);
+/* Compiles code, a Lua function expression ("function(a) ... end"), as text
+ * only, and pushes the function onto S; 0, or -1 with err. */
+int lwb_sandbox_compile(lua_State *S, const char *code, const char *chunkname,
+			struct wb_err *err);
+/* The exact source text of the Lua function at idx, read back from its
+ * chunk (malloc'd), or NULL with why: a C function, an upvalue other than
+ * _ENV, no source kept, or no cut of the text that recompiles to the same
+ * bytecode. */
+char *lwb_function_source(lua_State *L, int idx, char *why, size_t whysize);
+
 struct recipe;
 /* The unfitted recipe (wb.recipe{...}) at idx, its custom steps bound to L;
  * raises an argument error otherwise. */
 struct recipe *lwb_check_recipe(lua_State *L, int idx);
+/* Binds every custom step of r that is not bound yet to its stored code
+ * (option "code") compiled in sb.  0, or -1 with err naming the step. */
+int lwb_bind_custom(struct lwb_sandbox *sb, struct recipe *r, struct wb_err *err);
+/* Whether r can travel in a file: every custom step has its code stored.
+ * 0, or -1 with err naming the step and why its code was not kept. */
+int lwb_recipe_portable(const struct recipe *r, struct wb_err *err);
+struct bundle;
+/* Binds the custom steps of a bundle opened with allow_custom to their code
+ * in a sandbox of their own; a no-op without custom steps.  0 or -1. */
+int lwb_bind_bundle(struct bundle *b, struct wb_err *err);
 /* The recipe engine's match() callback: string.find in L (ud = L). */
 int lwb_match(void *ud, const char *pattern, const char *name, struct wb_err *err);
 /* Lua value <-> JSON (tables with string keys are objects, sequences are
@@ -101,5 +131,6 @@ void lwb_open_recipe(lua_State *L);
 void lwb_open_model(lua_State *L);
 void lwb_open_plot(lua_State *L);
 void lwb_open_ship(lua_State *L);
+void lwb_open_registry(lua_State *L);
 
 #endif

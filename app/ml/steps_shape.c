@@ -447,8 +447,10 @@ static const struct step_type drop_corr_type = {
 /* User code through callbacks (the Lua layer supplies them).  The learned
  * state is the JSON the fit callback returned; the JSON form carries
  * "custom": true so a bundle can refuse or sandbox it, and a recipe loaded
- * from JSON has no code until the Lua layer binds it again. */
-static const char *const custom_opts[] = { "name", NULL };
+ * from JSON has no code until the Lua layer binds it again.  Option "code"
+ * holds the source of apply (set by the Lua layer), which a sandbox can
+ * compile again. */
+static const char *const custom_opts[] = { "name", "code", NULL };
 
 struct custom {
 	json_t *state;
@@ -467,6 +469,9 @@ static int custom_init(struct step *s, struct wb_err *err)
 	const json_t *n = json_object_get(s->opts, "name");
 	if (n && !json_is_string(n))
 		return step_error(s, err, "option 'name' must be a string");
+	const json_t *code = json_object_get(s->opts, "code");
+	if (code && !json_is_string(code))
+		return step_error(s, err, "option 'code' must be a string (Lua source)");
 	return 0;
 }
 
@@ -495,8 +500,9 @@ static int custom_apply(const struct step *s, struct wset *w, struct wb_err *err
 {
 	const struct custom *c = s->state;
 	if (!s->custom || !s->custom->apply)
-		return step_error(s, err, "custom code is not bound (a recipe loaded from JSON "
-				  "needs its custom functions again)");
+		return step_error(s, err, "custom code is not bound: code read from a file runs "
+				  "only when opened with allow_custom (--allow-custom, or "
+				  "wb.load_model(path, { allow_custom = true }))");
 	struct frame *f = wset_to_frame(w), *out = NULL;
 	frame_seal_content(f);
 	int rc = s->custom->apply(s->custom_ud, f, (const char *const *)s->cols, s->ncols,

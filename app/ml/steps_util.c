@@ -99,10 +99,15 @@ void wset_from_frame(struct wset *w, const struct frame *f)
 
 const char *step_label(const struct step *s, char *buf, size_t size)
 {
+	/* A custom step's own name says more than "custom". */
+	const char *name = json_string_value(json_object_get(s->opts, "name"));
+	char own[80] = "";
+	if (name && (s->type->flags & STEP_CUSTOM))
+		snprintf(own, sizeof(own), " '%.60s'", name);
 	if (s->index > 0)
-		snprintf(buf, size, "step %d (%s)", s->index, s->type->name);
+		snprintf(buf, size, "step %d (%s%s)", s->index, s->type->name, own);
 	else
-		snprintf(buf, size, "wb.step.%s", s->type->name);
+		snprintf(buf, size, "wb.step.%s%s", s->type->name, own);
 	return buf;
 }
 

@@ -792,6 +792,7 @@ void bundle_close(struct bundle *b)
 
 const json_t *bundle_manifest(const struct bundle *b) { return b->manifest; }
 const struct model *bundle_model(const struct bundle *b) { return b->model; }
+struct recipe *bundle_recipe(struct bundle *b) { return b->model ? b->model->recipe : NULL; }
 int bundle_nfiles(const struct bundle *b) { return b->n; }
 const char *bundle_path(const struct bundle *b) { return b->path; }
 int bundle_has_custom(const struct bundle *b) { return b->custom; }

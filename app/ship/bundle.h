@@ -112,6 +112,8 @@ const json_t *bundle_manifest(const struct bundle *b);
 /* The loaded model (owned by b).  A custom step is loaded unbound: the Lua
  * layer must bind it before scoring. */
 const struct model *bundle_model(const struct bundle *b);
+/* The model's recipe, writable: for binding custom steps (or NULL). */
+struct recipe *bundle_recipe(struct bundle *b);
 /* Entry contents by name (NUL-terminated; *len gets the size when len is not
  * NULL), or NULL if the bundle has no such entry.  Owned by b. */
 const char *bundle_file(const struct bundle *b, const char *name, size_t *len);

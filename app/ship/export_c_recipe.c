@@ -585,6 +585,10 @@ int export_c_step(struct gen *g, const json_t *st, int index, struct wb_err *err
 		rc = step_poly(g, st, index, cols, ncols, err);
 	else if (!strcmp(name, "drop_nzv") || !strcmp(name, "drop_corr"))
 		rc = step_drop(g, st, index, err);
+	else if (!strcmp(name, "custom"))
+		rc = wb_error(err, "export-c: recipe step %d runs custom Lua code, which has no C "
+			      "form; score this bundle with wb predict or wb serve --allow-custom",
+			      index);
 	else
 		rc = wb_error(err, "export-c: recipe step '%s' is not supported yet", name);
 	for (int k = 0; k < ncols; k++)

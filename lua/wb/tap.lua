@@ -42,6 +42,12 @@ function M.like(got, needle, name)
     ("got  %s\nwant it to contain %s"):format(tostring(got), needle))
 end
 
+--- Expects got not to contain needle.
+function M.unlike(got, needle, name)
+  return report(type(got) == "string" and got:find(needle, 1, true) == nil, name,
+    ("got  %s\nwant it not to contain %s"):format(tostring(got):sub(1, 300), needle))
+end
+
 --- Calls fn and expects it to raise an error containing needle.
 function M.raises(fn, needle, name)
   local okc, err = pcall(fn)

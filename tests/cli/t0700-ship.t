@@ -146,6 +146,69 @@ test_expect_success 'wb serve answers health, metadata, invocations, metrics; st
 	contains serve.err "stopped"
 '
 
+test_expect_success 'custom Lua steps: packaged with their code, opened only with --allow-custom, run sandboxed' '
+	cat >custom.lua <<-\EOF &&
+	local d = assert(wb.read_csv("train.csv"))
+	local r = wb.recipe{ target = "Status",
+	  wb.step.custom{ { "Amount", "Price" }, name = "ratio",
+	    fit = function(f, cols) return { scale = 100 } end,
+	    apply = function(f, state, cols)
+	      local a, p, v = f:col("Amount"), f:col("Price"), {}
+	      for i = 1, #a do
+	        v[i] = (a[i] ~= wb.NA and p[i] ~= wb.NA and p[i] ~= 0) and a[i] / p[i] * state.scale or wb.NA
+	      end
+	      local cols, names = { ratio = v }, f:names()
+	      for _, n in ipairs(names) do cols[n] = f:col(n) end
+	      names[#names + 1] = "ratio"
+	      return wb.frame(cols, names)
+	    end },
+	  wb.step.custom{ "Age", name = "slow",
+	    apply = [[function(f) if f:nrow() == 7 then while true do end end return f end]] } }
+	local m = assert(wb.train{ data = d, target = "Status", model = "gbdt", recipe = r, params = { rounds = 20 } })
+	assert(m:save("custom_model.json"))
+	assert(m:predict(assert(wb.read_csv("test.csv")), { proba = true }):write_csv("custom_session.csv"))
+	EOF
+	"$WB" run custom.lua --log runs.db 2>err &&
+	"$WB" runs --json --log runs.db >runs.json &&
+	json runs.json "print(d[0][\"id\"])" >crun &&
+	"$WB" package "$(cat crun)" -o custom.wbz --log runs.db >/dev/null &&
+	expect_code 1 "$WB" bundle verify custom.wbz 2>err &&
+	contains err "recipe step 1 (custom) runs custom Lua code" && contains err "--allow-custom" &&
+	expect_code 1 "$WB" predict custom.wbz test.csv 2>err && contains err "--allow-custom" &&
+	"$WB" bundle verify custom.wbz --allow-custom >out &&
+	contains out "100 golden rows re-scored identically" &&
+	"$WB" predict custom.wbz test.csv --proba --allow-custom -o custom_pred.csv &&
+	cmp custom_pred.csv custom_session.csv &&
+	expect_code 1 "$WB" export-c custom.wbz -o c.c --allow-custom 2>err &&
+	contains err "recipe step 1 runs custom Lua code, which has no C form" &&
+	(head -n 1 test.csv; sed -n 2,8p test.csv) >seven.csv &&
+	WB_SANDBOX_SECONDS=1 expect_code 1 "$WB" predict custom.wbz seven.csv --allow-custom 2>err &&
+	contains err "step 2 (custom '\''slow'\'')" && contains err "slow.apply:1: took longer than 1 s" &&
+	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])") &&
+	("$WB" serve custom.wbz --port "$port" --allow-custom 2>cserve.err & echo $! >cpid) &&
+	n=0; until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done &&
+	head -n 4 test.csv >three.csv &&
+	curl -sf -H "Content-Type: text/csv" --data-binary @three.csv "http://127.0.0.1:$port/invocations" >cinv.json &&
+	json cinv.json "import csv; want=[r[\"pred\"] for r in csv.DictReader(open(\"custom_session.csv\"))][:3]; assert d[\"predictions\"] == want, (d, want)" &&
+	kill -TERM "$(cat cpid)" &&
+	n=0; while kill -0 "$(cat cpid)" 2>/dev/null; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done
+'
+
+test_expect_success 'a custom step that needs more than the sandbox gives is not packaged' '
+	cat >escape.lua <<-\EOF &&
+	local d = assert(wb.read_csv("train.csv"))
+	local r = wb.recipe{ target = "Status", wb.step.custom{ "Age", name = "home",
+	  apply = function(f) assert(os.getenv("HOME") ~= "") return f end } }
+	local m = assert(wb.train{ data = d, target = "Status", model = "logistic", recipe = r })
+	local ok, err = wb.package(m, "escape.wbz")
+	assert(not ok)
+	print(err)
+	EOF
+	"$WB" run escape.lua --log runs.db >out 2>err &&
+	contains out "does not score the same in the sandbox" && contains out "global '\''os'\''" &&
+	test ! -e escape.wbz
+'
+
 test_expect_success 'export-c: the C file compiled with cc gives the same probabilities as wb predict' '
 	command -v cc >/dev/null || { echo "# skip: no cc"; return 0; }
 	"$WB" export-c credit.wbz -o credit.c 2>err &&

@@ -121,6 +121,55 @@ t.ok(cl2:apply(test), "custom code can be bound again at load")
 t.raises(function() wb.step.custom{ "Age", fit = function() end } end, "needs an apply function",
   "custom without apply raises")
 
+-- custom code travels: apply's source is kept in the JSON, read back from
+-- this file exactly; a loaded recipe runs it only with allow_custom, in a
+-- sandbox, and gives the same frame
+local code = cf:to_json():match('"code": "(function%(f, state, cols%).-end)"')
+t.ok(code and code:find("state.scale", 1, true), "apply's source is stored in the recipe")
+local cl3 = assert(wb.recipe_load(cf:to_json(), { allow_custom = true }))
+t.is(cl3:apply(test):content_hash(), cf:apply(test):content_hash(),
+  "stored code, run in the sandbox, gives the session's frame")
+local k = 2
+local up = wb.recipe{ target = "Status", wb.step.custom{ "Age", name = "up",
+  apply = function(f) local _ = k; return f end } }
+local upf = assert(up:fit(train))
+t.unlike(upf:to_json(), '"code"', "a function using an outside local keeps no code")
+local upm = assert(wb.train{ data = train, target = "Status", model = "logistic", recipe = up })
+res, msg = wb.package(upm, os.tmpname() .. ".wbz")
+t.like(msg, "recipe step 1 (custom 'up'): its apply function cannot be stored", "packaging it fails, naming the step")
+t.like(msg, "uses 'k', a local variable", "and why")
+
+-- custom steps as source strings run in the sandbox, in the session too
+local str = wb.recipe{ target = "Status", wb.step.custom{ "Age", name = "s",
+  fit = [[function(f, cols) local n = 0 for _, v in ipairs(f:col(cols[1])) do if v ~= wb.NA then n = n + 1 end end return { n = n } end]],
+  apply = [[function(f, state) return f:rename{ Age = "Age_" .. state.n } end]] } }
+local sf = assert(str:fit(train))
+t.ok(has(sf:apply(test), "Age_" .. train:nrow()), "string fit and apply run (wb.NA, ipairs, f:col)")
+local function sandboxed(src)
+  local r = wb.recipe{ target = "Status", wb.step.custom{ "Age", name = "x", apply = src } }
+  local fitted, e = r:fit(train)
+  return fitted and "ran" or e
+end
+t.like(sandboxed([[function(f) io.write("x") return f end]]), "global 'io'", "no io in the sandbox")
+t.like(sandboxed([[function(f) return os.exit(1) end]]), "global 'os'", "no os")
+t.like(sandboxed([[function(f) return require("x") end]]), "global 'require'", "no require")
+t.like(sandboxed([[function(f) return load("return 1")() end]]), "global 'load'", "no load")
+t.like(sandboxed([[function(f) f:write_csv("/tmp/x.csv") return f end]]), "write_csv", "frames cannot write files")
+t.like(sandboxed([[function(f) return wb.read_csv("/etc/passwd") end]]), "read_csv", "nor wb read them")
+t.like(sandboxed([[function(f) SHARED = 1 return f end]]), "ran", "globals of its own are fine")
+t.is(rawget(_G, "SHARED"), nil, "and do not leak into the session")
+t.like(sandboxed([[function(f) return 42 end]]), "returned a number, expected a frame", "a non-frame result is named")
+t.raises(function() wb.step.custom{ "Age", apply = "function(f) return f end end" } end,
+  "custom.apply:1: <eof> expected", "a syntax error raises with the chunk and line")
+t.raises(function() wb.step.custom{ "Age", apply = "return 1" } end, "unexpected symbol",
+  "code that is not a function expression raises")
+t.raises(function() wb.step.custom{ "Age", apply = "42" } end, "gives a number, not a function",
+  "a value that is not a function raises")
+t.raises(function() wb.step.custom{ "Age", apply = "function(f) return f end", fit = function() end } end,
+  "both be functions or both be strings", "mixed fit and apply raise")
+t.raises(function() wb.step.custom{ "Age", apply = "function(f) return f end", code = "x" } end,
+  "'code' is kept by wb itself", "code cannot be set by hand")
+
 -- the other steps from Lua
 local all = wb.recipe{ target = "Status",
   wb.step.impute{ wb.numeric(), method = "mean" },
