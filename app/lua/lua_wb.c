@@ -322,5 +322,6 @@ int luaopen_wb(lua_State *L)
 	lwb_open_model(L);
 	lwb_open_plot(L);
 	lwb_open_ship(L);
+	lwb_open_registry(L);
 	return 1;
 }

@@ -80,7 +80,9 @@ model:info() -> { family, task, target, classes, features, params, seed, train_r
 model:importance() -> { { feature = "x", importance = 0.4 }, ... } largest first
 (nil, msg for a family without importance).]==] },
 	{ names = { "wb.load_model" }, file = "app/lua/lua_model.c", text = [==[
-wb.load_model(path) -> model (or nil, msg)]==] },
+wb.load_model(path [, { allow_custom = false }]) -> model (or nil, msg)
+A recipe with custom Lua steps runs their stored code only with
+allow_custom, and then in a sandbox (no io, os, require).]==] },
 	{ names = { "wb.models" }, file = "app/lua/lua_model.c", text = [==[
 wb.models() -> the registered family names]==] },
 	{ names = { "wb.evaluate" }, file = "app/lua/lua_model.c", text = [==[
@@ -164,7 +166,40 @@ fitted:outputs() -> { names of the columns apply produces }]==] },
 	{ names = { "fitted:has_custom" }, file = "app/lua/lua_recipe.c", text = [==[
 fitted:has_custom() -> true when a step runs user code]==] },
 	{ names = { "wb.recipe_load" }, file = "app/lua/lua_recipe.c", text = [==[
-wb.recipe_load(json [, { custom = { name = { apply = fn } } }]) -> fitted (or nil, msg)]==] },
+wb.recipe_load(json [, { custom = { name = { apply = fn } }, allow_custom = false }])
+-> fitted (or nil, msg).  allow_custom: custom steps run their stored code
+in a sandbox (no io, os, require); custom: or get these functions.]==] },
+	{ names = { "wb.register" }, file = "app/lua/lua_registry.c", text = [==[
+wb.register(name [, what] [, { log = path }]) -> version, entry (or nil, msg)
+Registers the next version (1, 2, ...) of model `name`.  what: a run id
+(or a unique prefix; its model's sha256 is kept), a bundle file (.wbz: its
+absolute path and sha256), a model (the current run, with the model's
+sha256), or nil: the current run.  entry is as wb.registry lists it.
+Like `wb register NAME (RUN | FILE.wbz)`; not a step of the run.]==] },
+	{ names = { "wb.registry" }, file = "app/lua/lua_registry.c", text = [==[
+wb.registry([name] [, { log = path }]) -> the registered models (or nil, msg)
+An array of { name, version, run_id, bundle, sha256, created, aliases = { ... } }
+by name, then version; run_id or bundle is nil when not given.  Like
+`wb models --json` (wb.models() lists the model families).]==] },
+	{ names = { "wb.alias_set" }, file = "app/lua/lua_registry.c", text = [==[
+wb.alias_set(name, alias, version [, message] [, { log = path }]) -> true (or nil, msg)
+Points alias ("production") at an existing version of model name, setting
+or moving it; the move is kept in the alias history with who, when and the
+message.  Like `wb alias set NAME ALIAS VERSION [-m MESSAGE]`.]==] },
+	{ names = { "wb.alias_rm" }, file = "app/lua/lua_registry.c", text = [==[
+wb.alias_rm(name, alias [, message] [, { log = path }]) -> true (or nil, msg)
+Removes an alias (an error if it is not set); kept in the alias history.
+Like `wb alias rm NAME ALIAS [-m MESSAGE]`.]==] },
+	{ names = { "wb.alias_history" }, file = "app/lua/lua_registry.c", text = [==[
+wb.alias_history([name] [, { log = path }]) -> every alias change, oldest first
+(or nil, msg): an array of { name, alias, version, previous, time, user,
+host, message }; version is nil for a removal, previous for a first set.
+Like `wb alias history [NAME] --json`.]==] },
+	{ names = { "wb.resolve_model" }, file = "app/lua/lua_registry.c", text = [==[
+wb.resolve_model(ref [, { log = path }]) -> entry (or nil, msg)
+ref: "name" (the latest version), "name:3" or "name@3" (version 3), or
+"name@alias".  entry: { name, version, run_id, bundle, sha256, created,
+aliases = { ... } }, as wb.registry lists it.]==] },
 	{ names = { "wb.package" }, file = "app/lua/lua_ship.c", text = [==[
 wb.package(model, path [, { name, version, data = frame, metrics = t, meta = t, run_id }])
 -> path, sha256 (run_id: the run that trained the model; default this one).  Writes a bundle (.wbz): manifest, model with its
