@@ -194,6 +194,15 @@ test_expect_success 'custom Lua steps: packaged with their code, opened only wit
 	n=0; while kill -0 "$(cat cpid)" 2>/dev/null; do n=$((n+1)); [ $n -lt 100 ] || exit 1; sleep 0.05; done
 '
 
+test_expect_success 'the format-version 1 fixture with custom steps still opens, verifies and scores' '
+	fx="$WB_TEST_TOP/tests/data/bundle/v1-custom.wbz" &&
+	expect_code 1 "$WB" bundle verify "$fx" 2>err && contains err "--allow-custom" &&
+	"$WB" bundle verify "$fx" --allow-custom >out &&
+	contains out "100 golden rows re-scored identically" &&
+	"$WB" predict "$fx" "$DATA/iris.csv" --allow-custom -o iris_pred.csv &&
+	test "$(wc -l <iris_pred.csv)" = 151
+'
+
 test_expect_success 'a custom step that needs more than the sandbox gives is not packaged' '
 	cat >escape.lua <<-\EOF &&
 	local d = assert(wb.read_csv("train.csv"))
