@@ -265,8 +265,8 @@ char *bundle_dockerfile(const json_t *man)
 		    "FROM debian:12-slim\n"
 		    "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
 		    "--no-install-recommends \\\n"
-		    "      liblua5.4-0 libncursesw6 libreadline8 libsqlite3-0 libjansson4 libssl3 \\\n"
-		    "      libarchive13 libmicrohttpd12 libgomp1 \\\n"
+		    "      liblua5.4-0 libncursesw6 libtinfo6 libreadline8 libsqlite3-0 libjansson4 \\\n"
+		    "      libssl3 libarchive13 libmicrohttpd12 libgomp1 \\\n"
 		    "    && rm -rf /var/lib/apt/lists/* \\\n"
 		    "    && useradd --system --no-create-home wb\n"
 		    "COPY --from=build /out/ /\n"
@@ -274,7 +274,12 @@ char *bundle_dockerfile(const json_t *man)
 		    "USER wb\n"
 		    "EXPOSE 8080\n"
 		    "ENTRYPOINT [\"wb\", \"serve\", \"/model.wbz\", \"--host\", \"0.0.0.0\", "
-		    "\"--port\", \"8080\"]\n");
+		    "\"--port\", \"8080\"");
+	/* The packager vouches for the custom code by building the image; it
+	 * still runs sandboxed. */
+	if (json_is_true(json_object_get(json_object_get(man, "model"), "custom_code")))
+		strbuf_adds(&sb, ", \"--allow-custom\"");
+	strbuf_adds(&sb, "]\n");
 	free(img);
 	return strbuf_detach(&sb, NULL);
 }

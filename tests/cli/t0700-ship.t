@@ -203,6 +203,23 @@ test_expect_success 'the format-version 1 fixture with custom steps still opens,
 	test "$(wc -l <iris_pred.csv)" = 151
 '
 
+test_expect_success 'the Dockerfile installs a package for every library wb links, and opts in to custom code' '
+	python3 -c "import zipfile; open(\"Dockerfile\", \"wb\").write(zipfile.ZipFile(\"credit.wbz\").read(\"Dockerfile\"))" &&
+	python3 -c "import zipfile; open(\"Dockerfile.custom\", \"wb\").write(zipfile.ZipFile(\"custom.wbz\").read(\"Dockerfile\"))" &&
+	! grep -q allow-custom Dockerfile && grep -q "\"--allow-custom\"\]" Dockerfile.custom &&
+	if command -v dpkg >/dev/null && command -v readelf >/dev/null; then
+		# No docker here to build the image: check its runtime stage
+		# against the shared libraries this wb needs instead.
+		sed -n "/^FROM debian:12-slim/,/useradd/p" Dockerfile >runtime &&
+		for lib in $(readelf -d "$WB" | sed -n "s/.*Shared library: \[\(.*\)\]/\1/p"); do
+			case $lib in libc.so.*|libm.so.*|libasan.so.*|libubsan.so.*|libstdc++.so.*|libgcc_s.so.*) continue ;; esac
+			path=$(ldconfig -p | awk -v l="$lib" "\$1 == l {print \$NF; exit}") &&
+			pkg=$( (dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")") | head -n 1 | cut -d: -f1) &&
+			{ grep -qw -- "$pkg" runtime || { echo "# $lib ($pkg) is not installed by the Dockerfile"; false; }; } || return 1
+		done
+	fi
+'
+
 test_expect_success 'a custom step that needs more than the sandbox gives is not packaged' '
 	cat >escape.lua <<-\EOF &&
 	local d = assert(wb.read_csv("train.csv"))
