@@ -17,6 +17,7 @@
 #include "core/csv.h"
 #include "core/err.h"
 #include "core/frame_ops.h"
+#include "core/outfile.h"
 #include "lua/lua_host.h"
 #include "lua/lua_wb.h"
 #include "ml/model.h"
@@ -269,32 +270,21 @@ int cmd_predict(int argc, char **argv)
 	const json_t *schema = json_object_get(json_object_get(bundle_manifest(b), "input"),
 					       "columns");
 	int rc = WB_EXIT_ERROR;
-	char *tmp = out ? xasprintf("%s.tmp.XXXXXX", out) : NULL;
-	int fd = tmp ? mkstemp(tmp) : -1;
-	FILE *fp = tmp ? (fd >= 0 ? fdopen(fd, "w") : NULL) : stdout;
-	if (!fp) {
-		cli_error("cannot write '%s': %s", out, strerror(errno));
-	} else if (scorer_run(bundle_model(b), schema, input, fp, &so, &st, &err) < 0) {
+	/* The output appears whole or not at all (core/outfile.h). */
+	struct outfile o = { .fp = stdout };
+	if (out && outfile_open(&o, out, &err) < 0) {
 		cli_error("%s", err.msg);
-	} else if (fflush(fp) != 0) {
+	} else if (scorer_run(bundle_model(b), schema, input, o.fp, &so, &st, &err) < 0) {
+		cli_error("%s", err.msg);
+	} else if (!out && fflush(stdout) != 0) {
 		cli_error("cannot write the predictions: %s", strerror(errno));
+	} else if (out && outfile_commit(&o, &err) < 0) {
+		cli_error("%s", err.msg);
 	} else {
 		rc = WB_EXIT_OK;
 	}
-	if (tmp) {
-		/* The output appears whole or not at all. */
-		if (fp && fclose(fp) != 0 && rc == WB_EXIT_OK) {
-			cli_error("cannot write '%s': %s", out, strerror(errno));
-			rc = WB_EXIT_ERROR;
-		}
-		if (rc == WB_EXIT_OK && rename(tmp, out) != 0) {
-			cli_error("cannot write '%s': %s", out, strerror(errno));
-			rc = WB_EXIT_ERROR;
-		}
-		if (rc != WB_EXIT_OK)
-			unlink(tmp);
-		free(tmp);
-	}
+	if (out && o.fp)
+		outfile_abort(&o);
 	if (rc == WB_EXIT_OK && out)
 		fprintf(stderr, "wb: %zu rows scored in %zu chunk%s -> %s\n", st.rows, st.chunks,
 			st.chunks == 1 ? "" : "s", out);
@@ -522,23 +512,21 @@ int cmd_export_c(int argc, char **argv)
 		cli_error("%s", err.msg);
 		return WB_EXIT_ERROR;
 	}
-	char *tmp = xasprintf("%s.tmp.XXXXXX", out);
-	int fd = mkstemp(tmp);
-	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
 	size_t len = strlen(src);
-	int bad = !fp || fwrite(src, 1, len, fp) != len;
-	if (fp && fclose(fp) != 0)
+	struct outfile o;
+	int bad = outfile_open(&o, out, &err) < 0;
+	if (!bad && fwrite(src, 1, len, o.fp) != len) {
+		wb_error(&err, "cannot write '%s': %s", out, strerror(errno));
+		outfile_abort(&o);
 		bad = 1;
-	if (!bad && rename(tmp, out) != 0)
-		bad = 1;
-	if (bad) {
-		cli_error("cannot write '%s': %s", out, strerror(errno));
-		unlink(tmp);
-	} else {
+	} else if (!bad) {
+		bad = outfile_commit(&o, &err) < 0;
+	}
+	if (bad)
+		cli_error("%s", err.msg);
+	else
 		fprintf(stderr, "wb: wrote %s (%zu bytes): int %s_predict(const double *num, "
 			"const char *const *cat, double *out)\n", out, len, prefix);
-	}
-	free(tmp);
 	free(src);
 	return bad ? WB_EXIT_ERROR : WB_EXIT_OK;
 }

@@ -13,6 +13,7 @@
  * temporary file in the target's directory that is renamed at the end.
  */
 #include "core/csv.h"
+#include "core/outfile.h"
 #include "core/csv_int.h"
 
 #include <errno.h>
@@ -176,37 +177,13 @@ int csv_write(const struct frame *f, const char *path, char delim, struct wb_err
 	if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0')
 		return wb_error(err, "cannot write '%s': invalid delimiter", path);
 
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
+	struct outfile o;
+	if (outfile_open(&o, path, err) < 0)
+		return -1;
+	if (csv_write_fp(f, o.fp, delim, 1) < 0) {
+		int e = errno ? errno : EIO;
+		outfile_abort(&o);
 		return wb_error(err, "cannot write '%s': %s", path, strerror(e));
 	}
-	fchmod(fd, 0644);
-	FILE *fp = fdopen(fd, "w");
-	if (!fp) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return wb_error(err, "cannot write '%s': %s", path, strerror(e));
-	}
-
-	int bad = csv_write_fp(f, fp, delim, 1) < 0;
-
-	int e = 0;
-	if (bad || fflush(fp) != 0 || fsync(fileno(fp)) != 0)
-		e = errno ? errno : EIO;
-	if (fclose(fp) != 0 && !e)
-		e = errno ? errno : EIO;
-	if (!e && rename(tmp, path) != 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		free(tmp);
-		return wb_error(err, "cannot write '%s': %s", path, strerror(e));
-	}
-	free(tmp);
-	return 0;
+	return outfile_commit(&o, err);
 }

@@ -8,6 +8,7 @@
  * clock: with mtime 0 the DOS time clamps to 1980-01-01 in every time zone.
  */
 #include "ship/bundle.h"
+#include "core/outfile.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -264,14 +265,10 @@ struct entry {
 
 static int write_archive(const char *path, struct entry *e, int n, struct wb_err *err)
 {
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int en = errno;
-		free(tmp);
-		return wb_error(err, "cannot write '%s': %s", path, strerror(en));
-	}
-	fchmod(fd, 0644);
+	struct outfile o;
+	if (outfile_open(&o, path, err) < 0)
+		return -1;
+	int fd = fileno(o.fp); /* libarchive writes the fd; nothing goes through o.fp */
 	struct archive *a = archive_write_new();
 	int rc = 0;
 	/* No padding of the last block: the file ends where the zip ends. */
@@ -307,16 +304,11 @@ static int write_archive(const char *path, struct entry *e, int n, struct wb_err
 		wb_error(err, "cannot write '%s': %s", path,
 			 archive_error_string(a) ? archive_error_string(a) : "archive error");
 	archive_write_free(a);
-	if (rc == 0 && fsync(fd) != 0)
-		rc = wb_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = wb_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = wb_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	if (rc < 0) {
+		outfile_abort(&o);
+		return -1;
+	}
+	return outfile_commit(&o, err);
 }
 
 static const char *kind_or(const struct frame *f, const char *name)

@@ -86,6 +86,12 @@ test_expect_success 'a schema problem names the column' '
 	contains err "Marital"
 '
 
+test_expect_success 'wb predict -o /dev/null writes to the device, not over it' '
+	"$WB" predict credit.wbz test.csv -o /dev/null 2>err &&
+	test -c /dev/null && contains err "-> /dev/null" &&
+	"$WB" export-c credit.wbz -o /dev/null 2>err && test -c /dev/null
+'
+
 test_expect_success 'wb serve answers health, metadata, invocations, metrics; stops on SIGTERM' '
 	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])") &&
 	("$WB" serve credit.wbz --port "$port" 2>serve.err & echo $! >pid) &&
