@@ -297,6 +297,8 @@ const struct action tui_actions[] = {
 	{ "train", "M", "train evaluate", "train a model to predict the cursor column "
 	  "(asks the family), then evaluate it", op_train },
 	{ "evaluate", "E", "evaluate", "evaluate the last model on this sheet", op_evaluate },
+	{ "package", "B", "package", "package the last model as a bundle (asks the file)",
+	  op_package },
 	{ "plot", ".", "plot", "plot the cursor column (histogram or bars)", op_plot },
 	{ "scatter", "z.", "scatter", "scatter plot of the cursor column against another (asked)",
 	  op_scatter },

@@ -726,6 +726,26 @@ void op_evaluate(struct tui *t)
 	evaluate(t, model, frame, NULL);
 }
 
+/* Packages the last model into a bundle (asks the file): wb.package, so
+ * the bundle carries the model's recipe, training schema, golden rows and
+ * last evaluation, and is an artifact of this session's run. */
+void op_package(struct tui *t)
+{
+	if (!t->last_model[0]) {
+		tui_msg(t, MSG_ERROR, "no model yet: M trains one");
+		return;
+	}
+	char path[512];
+	if (!prompt_line(t, "package the last model as:", "model.wbz", path, sizeof(path)) ||
+	    !path[0])
+		return;
+	lua_newtable(t->L);
+	ctx_str(t->L, "model", t->last_model);
+	ctx_str(t->L, "path", path);
+	if (run_code(t, "package") == 0)
+		tui_msg(t, MSG_INFO, "wrote %s: wb bundle verify / wb predict / wb serve it", path);
+}
+
 /* -------------------------------------------------------------- plots */
 
 static void plot_result(struct tui *t, const char *p)

@@ -29,6 +29,7 @@ void op_dive(struct tui *t);
 void op_split(struct tui *t);
 void op_train(struct tui *t);
 void op_evaluate(struct tui *t);
+void op_package(struct tui *t);
 void op_plot(struct tui *t);
 void op_scatter(struct tui *t);
 void op_roc(struct tui *t);

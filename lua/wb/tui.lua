@@ -408,6 +408,10 @@ function code.evaluate(ctx)
   return string.format("%s = assert(wb.evaluate(%s, %s))", ctx.new, ctx.model, ctx.frame)
 end
 
+function code.package(ctx)
+  return string.format("assert(wb.package(%s, %s))", ctx.model, q(ctx.path))
+end
+
 function code.plot(ctx)
   local kind = (ctx.kind == "num" or ctx.kind == "int" or ctx.kind == "time") and "hist" or "bar"
   return string.format("%s = assert(wb.plot.%s(%s, %s))", ctx.new, kind, ctx.frame, q(ctx.col))

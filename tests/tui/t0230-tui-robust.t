@@ -103,6 +103,13 @@ test_expect_success 'g. draws the ROC curve in the plot pane; P hides it' '
 	tui_keys P && tui_wait_gone "plot p1"
 '
 
+test_expect_success 'B packages the last model as a bundle that wb verifies' '
+	tui_keys B && tui_wait "package the last model as: model.wbz" &&
+	tui_keys C-u && tui_type "iris.wbz" && tui_keys Enter &&
+	tui_wait "wrote iris.wbz" &&
+	"$WB" bundle verify iris.wbz | grep -F "100 golden rows re-scored identically"
+'
+
 test_expect_success '. plots the cursor column; the pane follows a resize' '
 	tui_keys q gh . && tui_wait "plot p2" &&
 	tui_screen | grep -F "p2 = assert(wb.plot.hist(train1, \"Sepal.Length\"))" &&
