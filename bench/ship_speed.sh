@@ -81,9 +81,9 @@ wbp=$(echo "$t1 - $t0" | bc -l); xgp=$(echo "$t3 - $t2" | bc -l)
 # --- predict's memory: peak RSS on 1M rows and on the same rows 4 times
 # over (about 1 GB); streaming means the two are the same.
 (cat "$out/score.csv"; for i in 1 2 3; do tail -n +2 "$out/score.csv"; done) >"$out/score4.csv"
-rss() { /usr/bin/time -f %M "$WB" predict "$out/m.wbz" "$1" -o /dev/null 2>&1 >/dev/null | tail -n 1; }
+rss() { /usr/bin/time -f %M "$WB" predict "$out/m.wbz" "$1" -o "$out/rss_pred.csv" 2>&1 >/dev/null | tail -n 1; }
 rss1=$(rss "$out/score.csv"); rss4=$(rss "$out/score4.csv")
-rm -f "$out/score4.csv"
+rm -f "$out/score4.csv" "$out/rss_pred.csv"
 
 echo "serve, wrk -t1 -c8 ${DUR}s, one row per request, 100-tree gbdt:"
 echo "  JSON dataframe_split: $(summary "$out/wrk_json.txt")"
@@ -91,4 +91,4 @@ echo "  text/csv:             $(summary "$out/wrk_csv.txt")"
 printf '%-40s %8s %8s %7s\n' "predict 1M rows x 28 (whole command)" "wb s" "xgb s" "ratio"
 printf '%-40s %8.2f %8.2f %7.2f\n' "read + score + write CSV" "$wbp" "$xgp" "$(echo "$wbp / $xgp" | bc -l)"
 printf '%-40s %8s %8s\n' "predict peak RSS (MB)" "1M rows" "4M rows"
-printf '%-40s %8d %8d\n' "wb predict -o /dev/null" "$((rss1 / 1024))" "$((rss4 / 1024))"
+printf '%-40s %8d %8d\n' "wb predict -o FILE" "$((rss1 / 1024))" "$((rss4 / 1024))"

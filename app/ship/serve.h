@@ -158,6 +158,14 @@ struct frame *serve_parse_json(const struct serve_schema *sc, const char *body, 
 			       size_t max_rows, int *proba, int *status, struct wb_err *err);
 struct frame *serve_parse_csv(const struct serve_schema *sc, const char *body, size_t len,
 			      size_t max_rows, int *status, struct wb_err *err);
+/* The same through the general CSV reader (csv_read_mem with the schema's
+ * kinds forced): the reference for what a CSV body means.  serve_parse_csv
+ * parses small bodies directly and falls back to this whenever the reader
+ * might say something else (an error, an odd header); the unit test holds
+ * the two to the same frames and messages. */
+struct frame *serve_parse_csv_general(const struct serve_schema *sc, const char *body,
+				      size_t len, size_t max_rows, int *status,
+				      struct wb_err *err);
 
 /* {"predictions": [...]} for a model_predict frame (see above for the
  * form); proba says whether pred has the p_<class> columns to include.  A

@@ -642,8 +642,11 @@ static int csv_header(const char *s, size_t len, char ***out)
 	return n;
 }
 
-struct frame *serve_parse_csv(const struct serve_schema *sc, const char *body, size_t len,
-			      size_t max_rows, int *status, struct wb_err *err)
+/* The general path: csv_read_mem with the schema's kinds forced.  It is the
+ * reference for what a CSV body means; csv_fast must agree with it. */
+struct frame *serve_parse_csv_general(const struct serve_schema *sc, const char *body,
+				      size_t len, size_t max_rows, int *status,
+				      struct wb_err *err)
 {
 	char **hdr;
 	int nh = csv_header(body, len, &hdr), missing = -1;
@@ -690,4 +693,360 @@ struct frame *serve_parse_csv(const struct serve_schema *sc, const char *body, s
 		frame_add(f, sc->names[j], column_ref(frame_col(in, sc->names[j])), NULL);
 	frame_unref(in);
 	return f;
+}
+
+/* ---------------------------------------------------------------- CSV fast
+ *
+ * csv_read_mem is built for files (buffers sized for megabytes, inference,
+ * chunk merging), which costs more than scoring a one-row request.  csv_fast
+ * reads the same grammar straight into columns of the schema's kinds, and
+ * only has to be right on bodies the reader accepts: wherever the reader
+ * could fail (a syntax doubt, a value not of its kind, a ragged row, bytes
+ * that are not UTF-8) it answers FAST_NO and serve_parse_csv_general runs, so errors
+ * stay the reader's own.  Rules copied from csv.c (delim ',', kinds forced):
+ *   - RFC 4180 fields; after a closing quote only ',', '\n', "\r\n" or a
+ *     final '\r'; a quote inside an unquoted field is an error; a '\r' not
+ *     before '\n' (or the end) is field text;
+ *   - an unquoted "", NA, N/A, NaN or null is missing, a quoted field never;
+ *     a doubled quote is an error in a forced non-text kind;
+ *   - num: any numparse number spanning the field (big integers and inf
+ *     too); int: integer syntax within int64; bool: true/TRUE/True/false/
+ *     FALSE/False; time: parse_time on 10+ bytes that are not a number;
+ *   - an empty line is skipped unless the header has one field;
+ *   - a header name is matched at its first occurrence (the reader renames
+ *     only later duplicates and empty names). */
+
+enum { FAST_OK, FAST_NO, FAST_ERR };
+
+struct cfield {
+	const char *s;
+	size_t len;
+	int quoted, dq;
+};
+
+/* A column being filled: the arrays of its kind, cap rows. */
+struct fcol {
+	enum col_kind kind;
+	double *num;
+	int64_t *i64;
+	int8_t *b;
+	uint8_t *valid;
+	uint64_t *offs;      /* text: cap + 1 offsets into text */
+	struct strbuf text;  /* text cells, a NUL after each (STR layout) */
+};
+
+/* UTF-8 as csv.c checks it, and no NUL byte (the reader rejects both). */
+static int fast_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = s[i], k;
+		uint32_t cp, min;
+		if (c - 1 < 0x7f)
+			continue;   /* ASCII other than NUL */
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, cp = c & 0x1f, min = 0x80;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, cp = c & 0x0f, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return 0;   /* NUL, a stray continuation byte, a bad lead */
+		for (; k > 0; k--, i++) {
+			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + 1] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+/* The next field at *pp; *more says a ',' followed (the row goes on).
+ * -1 where the reader would report an error. */
+static int fast_field(const char **pp, const char *end, struct cfield *f, int *more)
+{
+	const char *p = *pp;
+	f->quoted = f->dq = 0;
+	if (p < end && *p == '"') {
+		const char *q = p + 1;
+		for (;;) {
+			q = memchr(q, '"', (size_t)(end - q));
+			if (!q)
+				return -1;   /* unterminated quote */
+			if (q + 1 < end && q[1] == '"') {
+				f->dq = 1;
+				q += 2;
+				continue;
+			}
+			break;
+		}
+		f->s = p + 1;
+		f->len = (size_t)(q - p - 1);
+		f->quoted = 1;
+		p = q + 1;
+		if (p < end && *p != ',' && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n')))
+			return -1;   /* text after the closing quote */
+	} else {
+		const char *q = p;
+		for (; q < end; q++) {
+			char c = *q;
+			if (c == ',' || c == '\n' || (c == '\r' && (q + 1 == end || q[1] == '\n')))
+				break;
+			if (c == '"')
+				return -1;
+		}
+		f->s = p;
+		f->len = (size_t)(q - p);
+		p = q;
+	}
+	*more = p < end && *p == ',';
+	if (*more)
+		p++;
+	else if (p < end)
+		p += *p == '\r' ? 2 : 1;   /* "\r\n", "\n", or a final '\r' */
+	*pp = p < end ? p : end;
+	return 0;
+}
+
+static int fast_na(const char *s, size_t len)
+{
+	switch (len) {
+	case 0: return 1;
+	case 2: return !memcmp(s, "NA", 2);
+	case 3: return !memcmp(s, "N/A", 3) || !memcmp(s, "NaN", 3);
+	case 4: return !memcmp(s, "null", 4);
+	}
+	return 0;
+}
+
+/* Stores field f as row i of c; -1 where the reader would fail. */
+static int fast_put(struct fcol *c, size_t i, const struct cfield *f)
+{
+	int na = !f->quoted && fast_na(f->s, f->len);
+	if (c->kind == COL_CAT || c->kind == COL_STR) {
+		c->offs[i] = c->text.len;
+		if (!na && f->dq) {
+			for (size_t k = 0; k < f->len; k++) {
+				strbuf_add(&c->text, f->s + k, 1);
+				k += f->s[k] == '"';
+			}
+		} else if (!na) {
+			strbuf_add(&c->text, f->s, f->len);
+		}
+		strbuf_add(&c->text, "", 1);   /* the cell's NUL */
+		c->valid[i] = (uint8_t)!na;
+		return 0;
+	}
+	if (na)
+		return 0;   /* the arrays start out missing */
+	if (f->dq)
+		return -1;  /* a doubled quote is never a number, bool or time */
+	const char *s = f->s, *e = f->s + f->len, *stop;
+	int64_t iv = 0;
+	double dv = 0;
+	enum numparse_kind nk = numparse(s, e, &iv, &dv, &stop);
+	int full = nk != NP_NONE && stop == e;
+	switch (c->kind) {
+	case COL_NUM:
+		if (!full)
+			return -1;
+		c->num[i] = dv;
+		return 0;
+	case COL_INT:
+		if (!full || nk != NP_INT)
+			return -1;
+		c->i64[i] = iv;
+		c->valid[i] = 1;
+		return 0;
+	case COL_BOOL:
+		if (f->len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "TRUE", 4) ||
+				    !memcmp(s, "True", 4)))
+			c->b[i] = 1;
+		else if (f->len == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "FALSE", 5) ||
+					 !memcmp(s, "False", 5)))
+			c->b[i] = 0;
+		else
+			return -1;
+		return 0;
+	case COL_TIME:
+		if (full || f->len < 10 || parse_time(s, f->len, &c->i64[i]) < 0)
+			return -1;
+		c->valid[i] = 1;
+		return 0;
+	default:
+		WB_BUG("serve: kind %d", (int)c->kind);
+	}
+}
+
+static void fcol_init(struct fcol *c, enum col_kind kind, size_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	switch (kind) {
+	case COL_NUM:
+		c->num = xmallocarray(cap, sizeof(double));
+		for (size_t i = 0; i < cap; i++)
+			c->num[i] = NAN;
+		break;
+	case COL_INT:
+	case COL_TIME:
+		c->i64 = xcalloc(cap, sizeof(int64_t));
+		c->valid = xcalloc(cap, 1);
+		break;
+	case COL_BOOL:
+		c->b = xmalloc(cap);
+		memset(c->b, -1, cap);
+		break;
+	case COL_CAT:
+	case COL_STR:
+		c->offs = xmallocarray(cap + 1, sizeof(uint64_t));
+		c->valid = xmalloc(cap);
+		break;
+	}
+}
+
+static void fcol_release(struct fcol *c)
+{
+	free(c->num), free(c->i64), free(c->b), free(c->valid), free(c->offs);
+	strbuf_release(&c->text);
+}
+
+/* n <= cap rows: give back the rest; an array the kind lacks stays NULL. */
+static void *shrink(void *p, size_t bytes, int same)
+{
+	return p && !same ? xrealloc(p, bytes) : p;
+}
+
+/* The column of the first n rows; the arrays move into it. */
+static struct column *fcol_finish(struct fcol *c, size_t n, size_t cap)
+{
+	if (c->kind == COL_CAT || c->kind == COL_STR) {
+		c->offs[n] = c->text.len;
+		size_t blen;
+		char *bytes = strbuf_detach(&c->text, &blen);
+		struct column *s = column_new_str(n, c->offs, bytes, c->valid);
+		c->offs = NULL;
+		c->valid = NULL;
+		column_compact_valid(s);
+		if (c->kind == COL_STR)
+			return s;
+		/* levels sorted bytewise, as the reader makes a forced cat */
+		struct column *cat = column_to_cat(s);
+		column_unref(s);
+		return cat;
+	}
+	struct column *col = xcalloc(1, sizeof(*col));
+	*col = (struct column){ .refs = 1, .kind = c->kind, .n = n,
+				.num = shrink(c->num, n * sizeof(double), n == cap),
+				.i64 = shrink(c->i64, n * sizeof(int64_t), n == cap),
+				.b = shrink(c->b, n, n == cap),
+				.valid = shrink(c->valid, n, n == cap) };
+	c->num = NULL, c->i64 = NULL, c->b = NULL, c->valid = NULL;
+	column_compact_valid(col);
+	return col;
+}
+
+/* FAST_OK with *out, FAST_ERR with err and *status (a missing column, too
+ * many rows: the messages the general path gives), or FAST_NO: use serve_parse_csv_general. */
+static int csv_fast(const struct serve_schema *sc, const char *body, size_t len,
+		    size_t max_rows, struct frame **out, int *status, struct wb_err *err)
+{
+	const char *p = body, *end = body + len;
+	if (sc->n == 0 || !fast_utf8((const unsigned char *)body, len))
+		return FAST_NO;
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
+
+	/* The header: which field feeds which schema column. */
+	struct cfield *hdr = NULL;
+	int nh = 0, more = 1, rc = FAST_NO;
+	while (more) {
+		if ((nh & (nh - 1)) == 0)   /* at 0, 1, 2, 4, ...: double */
+			hdr = xreallocarray(hdr, nh ? 2 * (size_t)nh : 1, sizeof(*hdr));
+		struct cfield *f = &hdr[nh++];
+		/* A doubled quote or a lone '\r' in a name: csv_header (the
+		 * missing-column check) and the reader could disagree. */
+		if (fast_field(&p, end, f, &more) < 0 || f->dq || memchr(f->s, '\r', f->len))
+			goto out_hdr;
+	}
+	if (nh == 1 && hdr[0].len == 0)
+		goto out_hdr;   /* an empty body or header line */
+	int *colmap = xmallocarray((size_t)nh, sizeof(int));
+	for (int k = 0; k < nh; k++)
+		colmap[k] = -1;
+	for (int j = 0; j < sc->n; j++) {
+		size_t nl = strlen(sc->names[j]);
+		int k;
+		for (k = 0; k < nh; k++)
+			if (hdr[k].len == nl && !memcmp(hdr[k].s, sc->names[j], nl))
+				break;
+		if (k == nh) {
+			bad(status, 400, err, "text/csv: missing column '%s'", sc->names[j]);
+			free(colmap);
+			rc = FAST_ERR;
+			goto out_hdr;
+		}
+		if (colmap[k] < 0)
+			colmap[k] = j;   /* a schema name twice cannot happen */
+	}
+
+	/* Every row ends at a '\n' of its own, but a last one without. */
+	size_t cap = p == end || end[-1] != '\n';
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+		cap++;
+	struct fcol *cols = xcalloc((size_t)sc->n, sizeof(*cols));
+	for (int j = 0; j < sc->n; j++)
+		fcol_init(&cols[j], sc->kinds[j], cap);
+	size_t n = 0;
+	while (p < end) {
+		if (nh > 1 && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+			p += *p == '\r' ? 2 : 1;
+			continue;
+		}
+		int k = 0;
+		if (n == cap)
+			goto out;   /* cannot happen (see cap); never write past it */
+		for (more = 1; more; k++) {
+			struct cfield f;
+			if (fast_field(&p, end, &f, &more) < 0 || k >= nh ||
+			    (colmap[k] >= 0 && fast_put(&cols[colmap[k]], n, &f) < 0))
+				goto out;
+		}
+		if (k != nh)
+			goto out;
+		n++;
+	}
+	if (n == 0)
+		goto out;   /* rare; the reader knows how it builds empty columns */
+	if (n > max_rows) {
+		bad(status, 413, err, "too many rows: %zu (the limit is %zu)", n, max_rows);
+		rc = FAST_ERR;
+		goto out;
+	}
+	struct frame *f = frame_new(n);
+	for (int j = 0; j < sc->n; j++)
+		frame_add(f, sc->names[j], fcol_finish(&cols[j], n, cap), NULL);
+	*out = f;
+	rc = FAST_OK;
+out:
+	for (int j = 0; j < sc->n; j++)
+		fcol_release(&cols[j]);
+	free(cols);
+	free(colmap);
+out_hdr:
+	free(hdr);
+	return rc;
+}
+
+struct frame *serve_parse_csv(const struct serve_schema *sc, const char *body, size_t len,
+			      size_t max_rows, int *status, struct wb_err *err)
+{
+	struct frame *f = NULL;
+	int rc = csv_fast(sc, body, len, max_rows, &f, status, err);
+	if (rc == FAST_OK)
+		return f;
+	if (rc == FAST_ERR)
+		return NULL;
+	return serve_parse_csv_general(sc, body, len, max_rows, status, err);
 }
