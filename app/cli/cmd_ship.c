@@ -21,6 +21,7 @@
 #include "lua/lua_host.h"
 #include "lua/lua_wb.h"
 #include "ml/model.h"
+#include "ml/recipe.h"
 #include "ship/bundle.h"
 #include "ship/drift.h"
 #include "ship/export_c.h"
@@ -147,6 +148,31 @@ out:
 
 /* -------------------------------------------------------------- bundle */
 
+/* The code of each custom step, for deciding whether to trust it. */
+static void print_custom_code(const struct recipe *r)
+{
+	for (int k = 0; r && k < r->nsteps; k++) {
+		const struct step *s = r->steps[k];
+		if (!(s->type->flags & STEP_CUSTOM))
+			continue;
+		const char *name = json_string_value(json_object_get(s->opts, "name"));
+		const char *code = json_string_value(json_object_get(s->opts, "code"));
+		printf("custom   recipe step %d%s%s%s runs Lua code (only with --allow-custom, "
+		       "in a sandbox without io or os):\n", k + 1, name ? " '" : "",
+		       name ? name : "", name ? "'" : "");
+		if (!code) {
+			printf("    (no code stored: the bundle cannot score)\n");
+			continue;
+		}
+		for (const char *p = code; *p;) {
+			const char *nl = strchr(p, '\n');
+			int n = nl ? (int)(nl - p) : (int)strlen(p);
+			printf("    %.*s\n", n, p);
+			p += n + (nl != NULL);
+		}
+	}
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "", *file = NULL;
@@ -210,11 +236,14 @@ int cmd_bundle(int argc, char **argv)
 		json_t *v;
 		json_object_foreach((json_t *)(uintptr_t)json_object_get(m, "metrics"), k, v)
 			printf(" %s=%.4g", k, json_number_value(v));
+		if (!json_object_size(json_object_get(m, "metrics")))
+			printf(" (none recorded)");
 		printf("\nfiles   ");
 		json_object_foreach((json_t *)(uintptr_t)json_object_get(m, "files"), k, v)
 			printf(" %s (%lld B)", k,
 			       (long long)json_integer_value(json_object_get(v, "bytes")));
 		printf("\n");
+		print_custom_code(bundle_recipe(b));
 	} else {
 		printf("ok: %s — every file's sha256 matches; %zu golden rows re-scored identically\n",
 		       file, r.rows);

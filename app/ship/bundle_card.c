@@ -102,7 +102,8 @@ static char *example_record(const json_t *cols)
 		if (name)
 			json_object_set_new(rec, name, v ? json_deep_copy(v) : json_null());
 	}
-	char *t = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	/* 15 digits: an example to read (4.3, not 4.2999999999999998). */
+	char *t = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(rec);
 	return t ? t : xstrdup("{}");
 }
@@ -221,17 +222,21 @@ char *bundle_card(const json_t *man)
 
 	char *img = image_name(name);
 	char *rec = example_record(in);
+	int custom = json_is_true(json_object_get(json_object_get(man, "model"), "custom_code"));
+	const char *ac = custom ? " --allow-custom" : "";
 	strbuf_adds(&sb, "\n## How to serve\n\n```sh\n");
-	strbuf_adds(&sb, "wb bundle verify model.wbz     # hashes, format, golden rows "
-		    "re-scored bit for bit\n");
-	strbuf_adds(&sb, "wb predict model.wbz input.csv -o predictions.csv --proba\n");
-	strbuf_adds(&sb, "wb serve model.wbz --port 8080\n");
+	strbuf_addf(&sb, "wb bundle verify model.wbz%s     # hashes, format, golden rows "
+		    "re-scored bit for bit\n", ac);
+	strbuf_addf(&sb, "wb predict model.wbz input.csv -o predictions.csv --proba%s\n", ac);
+	strbuf_addf(&sb, "wb serve model.wbz --port 8080%s\n", ac);
 	strbuf_addf(&sb, "curl -s localhost:8080/invocations -H 'Content-Type: application/json' "
 		    "\\\n  -d '{\"dataframe_records\": [%s]}'\n```\n\n", rec);
 	strbuf_addf(&sb, "With Docker (see the Dockerfile for the build context it expects):\n\n"
 		    "```sh\ndocker build -t %s .\ndocker run --rm -p 8080:8080 %s\n```\n", img, img);
-	strbuf_adds(&sb, "\nA bundle whose recipe runs custom Lua code is served only with "
-		    "`--allow-custom`, and that code runs without `io` and `os`.\n");
+	if (custom)
+		strbuf_adds(&sb, "\nThe recipe runs custom Lua code (`wb bundle inspect` lists "
+			    "it): the bundle opens only with `--allow-custom`, and the code runs "
+			    "in a sandbox without `io`, `os` or `require`.\n");
 	free(img);
 	free(rec);
 	return strbuf_detach(&sb, NULL);

@@ -183,6 +183,12 @@ test_expect_success 'custom Lua steps: packaged with their code, opened only wit
 	expect_code 1 "$WB" predict custom.wbz test.csv 2>err && contains err "--allow-custom" &&
 	"$WB" bundle verify custom.wbz --allow-custom >out &&
 	contains out "100 golden rows re-scored identically" &&
+	"$WB" bundle inspect custom.wbz >out &&
+	contains out "custom   recipe step 1 '\''ratio'\'' runs Lua code" &&
+	contains out "v[i] = (a[i] ~= wb.NA" &&
+	contains out "function(f) if f:nrow() == 7 then" &&
+	python3 -c "import zipfile; print(zipfile.ZipFile(\"custom.wbz\").read(\"README.md\").decode())" >card.md &&
+	contains card.md "wb serve model.wbz --port 8080 --allow-custom" &&
 	"$WB" predict custom.wbz test.csv --proba --allow-custom -o custom_pred.csv &&
 	cmp custom_pred.csv custom_session.csv &&
 	expect_code 1 "$WB" export-c custom.wbz -o c.c --allow-custom 2>err &&
