@@ -156,6 +156,14 @@ void serve_schema_release(struct serve_schema *sc);
  * alone otherwise. */
 struct frame *serve_parse_json(const struct serve_schema *sc, const char *body, size_t len,
 			       size_t max_rows, int *proba, int *status, struct wb_err *err);
+/* The same through jansson alone: the reference for what a JSON body means.
+ * serve_parse_json reads the common shapes (dataframe_split, lists of
+ * records or of lists) directly and falls back to this for anything else
+ * and for every error; the unit test holds the two to the same frames,
+ * statuses and messages. */
+struct frame *serve_parse_json_general(const struct serve_schema *sc, const char *body,
+				       size_t len, size_t max_rows, int *proba, int *status,
+				       struct wb_err *err);
 struct frame *serve_parse_csv(const struct serve_schema *sc, const char *body, size_t len,
 			      size_t max_rows, int *status, struct wb_err *err);
 /* The same through the general CSV reader (csv_read_mem with the schema's

@@ -6,9 +6,13 @@
  * each schema column an array of n json_t pointers (NULL = missing), so the
  * type rules and the error messages are written once whatever the format.
  * The cells point into the parsed document; nothing is copied until the
- * columns are built.
+ * columns are built.  That jansson path is serve_parse_json_general, the
+ * reference; serve_parse_json first tries serve_json_fast.c, which reads
+ * the common shapes without building a tree and falls back to it for
+ * anything else.
  */
 #include "ship/serve.h"
+#include "ship/serve_fast.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -524,8 +528,9 @@ static struct frame *grid_frame(const struct serve_schema *sc, const struct grid
 static const char *const formats[] = { "dataframe_split", "dataframe_records", "instances",
 				       "inputs" };
 
-struct frame *serve_parse_json(const struct serve_schema *sc, const char *body, size_t len,
-			       size_t max_rows, int *proba, int *status, struct wb_err *err)
+struct frame *serve_parse_json_general(const struct serve_schema *sc, const char *body,
+				       size_t len, size_t max_rows, int *proba, int *status,
+				       struct wb_err *err)
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je);
@@ -598,6 +603,28 @@ struct frame *serve_parse_json(const struct serve_schema *sc, const char *body, 
 out:
 	free(g.cell);
 	json_decref(root);
+	return f;
+}
+
+struct frame *serve_parse_json(const struct serve_schema *sc, const char *body, size_t len,
+			       size_t max_rows, int *proba, int *status, struct wb_err *err)
+{
+	struct frame *f = NULL;
+	if (serve_json_fast(sc, body, len, max_rows, &f, proba) == FAST_OK)
+		return f;
+	return serve_parse_json_general(sc, body, len, max_rows, proba, status, err);
+}
+
+struct frame *serve_frame_of(const struct serve_schema *sc, size_t n, struct column **cols)
+{
+	struct frame *f = frame_new(n);
+	f->names = xmallocarray((size_t)sc->n, sizeof(char *));
+	f->cols = xmallocarray((size_t)sc->n, sizeof(struct column *));
+	for (int j = 0; j < sc->n; j++) {
+		f->names[j] = xstrdup(sc->names[j]);
+		f->cols[j] = cols[j];
+	}
+	f->ncol = sc->n;
 	return f;
 }
 
@@ -716,8 +743,6 @@ struct frame *serve_parse_csv_general(const struct serve_schema *sc, const char 
  *   - a header name is matched at its first occurrence (the reader renames
  *     only later duplicates and empty names). */
 
-enum { FAST_OK, FAST_NO, FAST_ERR };
-
 struct cfield {
 	const char *s;
 	size_t len;
@@ -736,7 +761,7 @@ struct fcol {
 };
 
 /* UTF-8 as csv.c checks it, and no NUL byte (the reader rejects both). */
-static int fast_utf8(const unsigned char *s, size_t n)
+int serve_fast_utf8(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = s[i], k;
@@ -953,7 +978,7 @@ static int csv_fast(const struct serve_schema *sc, const char *body, size_t len,
 		    size_t max_rows, struct frame **out, int *status, struct wb_err *err)
 {
 	const char *p = body, *end = body + len;
-	if (sc->n == 0 || !fast_utf8((const unsigned char *)body, len))
+	if (sc->n == 0 || !serve_fast_utf8((const unsigned char *)body, len))
 		return FAST_NO;
 	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
 		p += 3;
@@ -1024,10 +1049,11 @@ static int csv_fast(const struct serve_schema *sc, const char *body, size_t len,
 		rc = FAST_ERR;
 		goto out;
 	}
-	struct frame *f = frame_new(n);
+	struct column **fc = xmallocarray((size_t)sc->n, sizeof(*fc));
 	for (int j = 0; j < sc->n; j++)
-		frame_add(f, sc->names[j], fcol_finish(&cols[j], n, cap), NULL);
-	*out = f;
+		fc[j] = fcol_finish(&cols[j], n, cap);
+	*out = serve_frame_of(sc, n, fc);
+	free(fc);
 	rc = FAST_OK;
 out:
 	for (int j = 0; j < sc->n; j++)

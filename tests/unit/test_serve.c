@@ -11,6 +11,7 @@
 #include "core/strbuf.h"
 #include "ml/model.h"
 #include "ship/serve.h"
+#include "ship/serve_fast.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -408,229 +409,6 @@ static struct frame *data;
 static struct model *clf;
 static struct frame *pred_clf, *pred_proba;
 
-/* ---------------------------------------------------------------- CSV bodies
- *
- * serve_parse_csv reads small bodies with its own parser; the reference is
- * serve_parse_csv_general, what `wb predict` does with a file: csv_read_mem
- * with the schema's kinds forced, after a missing-column check on the
- * header.  Every body below must give the same status, the same message, or
- * the same frame (content hash, and num bits exactly).  The cases pin the
- * meaning too (expected frames and messages), so a change to the reference
- * itself shows. */
-
-static char csv_a[] = "a", csv_b[] = "b", csv_c[] = "c", csv_d[] = "d", csv_e[] = "e",
-	    csv_t[] = "t";
-static char *csv_names[] = { csv_a, csv_b, csv_c, csv_d, csv_e, csv_t };
-static enum col_kind csv_kinds[] = { COL_NUM, COL_INT, COL_CAT, COL_STR, COL_BOOL, COL_TIME };
-static const struct serve_schema csv_sc = { 6, csv_names, csv_kinds };
-
-/* Same outcome from serve_parse_csv and the reference; why says how not. */
-static int csv_same(const struct serve_schema *sc, const char *body, size_t len,
-		    size_t max_rows, char *why, size_t wsz)
-{
-	struct wb_err e1, e2;
-	int s1 = 0, s2 = 0;
-	memset(&e1, 0, sizeof(e1));
-	memset(&e2, 0, sizeof(e2));
-	struct frame *f1 = serve_parse_csv(sc, body, len, max_rows, &s1, &e1);
-	struct frame *f2 = serve_parse_csv_general(sc, body, len, max_rows, &s2, &e2);
-	int good = 1;
-	if (!f1 || !f2) {
-		good = !f1 && !f2 && s1 == s2 && !strcmp(e1.msg, e2.msg);
-		snprintf(why, wsz, "got %s %d '%.200s', want %s %d '%.200s'", f1 ? "a frame" : "error",
-			 s1, f1 ? "" : e1.msg, f2 ? "a frame" : "error", s2, f2 ? "" : e2.msg);
-	} else {
-		unsigned char h1[WB_HASH_LEN], h2[WB_HASH_LEN];
-		frame_content_hash(f1, h1);
-		frame_content_hash(f2, h2);
-		good = f1->nrow == f2->nrow && f1->ncol == f2->ncol && !memcmp(h1, h2, sizeof(h1));
-		for (int j = 0; good && j < f1->ncol; j++)
-			if (f1->cols[j]->kind == COL_NUM)
-				good = !memcmp(f1->cols[j]->num, f2->cols[j]->num,
-					       f1->nrow * sizeof(double));
-		snprintf(why, wsz, "frames differ (%zu and %zu rows)", f1->nrow, f2->nrow);
-	}
-	frame_unref(f1);
-	frame_unref(f2);
-	return good;
-}
-
-static void csv_case(const char *body, const char *name)
-{
-	char why[1200];
-	if (!ok(csv_same(&csv_sc, body, strlen(body), 100, why, sizeof(why)), "csv: %s", name))
-		printf("#   %s\n#   body: %s\n", why, body);
-}
-
-/* The error message for body, or "" when it parses. */
-static void csv_error(const char *body, const char *needle, const char *name)
-{
-	struct wb_err err;
-	int status = 0;
-	memset(&err, 0, sizeof(err));
-	struct frame *f = serve_parse_csv(&csv_sc, body, strlen(body), 100, &status, &err);
-	ok(!f && status == 400, "csv: %s: 400", name);
-	like(f ? "" : err.msg, needle, "csv: %s: message", name);
-	frame_unref(f);
-	csv_case(body, name);
-}
-
-static void test_csv_cases(void)
-{
-	const char *H = "a,b,c,d,e,t\n";
-	char body[512];
-#define CASE(rows, name) (snprintf(body, sizeof(body), "%s%s", H, rows), csv_case(body, name))
-	CASE("1.5,2,x,y,true,2024-01-02\n", "one row of every kind");
-	CASE("1.5,2,x,y,true,2024-01-02", "no final newline");
-	CASE("1.5,2,x,y,true,2024-01-02\r\n-0,-7,x,z,False,2024-01-02T03:04:05.25Z\r\n",
-	     "CRLF line ends");
-	CASE("1,2,x,y,TRUE,2024-01-02\r", "a final lone CR");
-	CASE("\"1.5\",\"2\",\"x,y\",\"say \"\"hi\"\"\",\"True\",\"2024-01-02 03:04\"\n",
-	     "quoted fields: numbers, a comma, doubled quotes");
-	CASE("1,2,\"two\nlines\",\"cr\r\nlf\",false,2024-01-02\n3,4,x,y,true,2024-01-03\n",
-	     "quoted newlines");
-	CASE(",,,,,\nNA,NA,NA,NA,NA,NA\nN/A,N/A,N/A,N/A,N/A,N/A\nNaN,NaN,NaN,NaN,NaN,NaN\n"
-	     "null,null,null,null,null,null\n", "missing spellings: '', NA, N/A, NaN, null");
-	CASE("1,2,\"NA\",\"\",true,2024-01-02\n", "quoted NA and \"\" are text");
-	CASE("1,2,NA,x,true,2024-01-02\n2,3,NA,y,false,2024-01-02\n", "cat all missing but one");
-	CASE("inf,1,x,y,true,2024-01-02\n-Infinity,9223372036854775807,x,y,true,2024-01-02\n"
-	     "99999999999999999999,-9223372036854775808,x,y,true,2024-01-02\n"
-	     "0.1e-400,0,x,y,true,2024-01-02\n1.7976931348623157e308,0,x,y,true,2024-01-02\n"
-	     "2.2250738585072011e-308,0,x,y,true,2024-01-02\n123456789012345678901234567890e-30,"
-	     "0,x,y,true,2024-01-02\n", "numbers at the edges parse bit-identically");
-	CASE("1,2,x,y,true,2024-01-02\n\n\r\n3,4,x,y,true,2024-01-02\n\n", "blank lines skipped");
-	CASE("\xEF\xBB\xBF", "BOM only");
-	CASE("1,2,S\xC3\xA3o Paulo,\xE2\x82\xAC,true,2024-01-02\n", "UTF-8 text");
-	CASE("1,2,\xF0\x9F\x98\x80,\xF4\x8F\xBF\xBF,true,2024-01-02\n", "4-byte UTF-8");
-	CASE("1,2,\xC0\x80,y,true,2024-01-02\n", "overlong UTF-8 is an error");
-	CASE("1,2,\xED\xA0\x80,y,true,2024-01-02\n", "a UTF-16 surrogate is an error");
-	CASE("1,2,x,\xE2\x82,true,2024-01-02\n", "truncated UTF-8 is an error");
-	CASE("1,2,x,\xF4\x90\x80\x80,true,2024-01-02\n", "past U+10FFFF is an error");
-	csv_case("t,e,d,c,b,a,extra\n2024-01-02,true,y,x,2,1.5,whatever\n", "columns reordered");
-	csv_case("z,a,b,c,d,e,t,a\n\"q\",1,2,x,y,true,2024-01-02,oops\n",
-		 "extra columns and a repeated name are ignored");
-	csv_case("\"a\",\"b\",c,d,e,t\r\n1,2,x,y,true,2024-01-02\r\n", "quoted header, CRLF");
-	csv_case("a,b,c,d,e,t", "header only");
-	csv_case("a,b,c,d,e,t\n", "header and newline only");
-	csv_case("a,,b,c,d,e,t,column_2\n1,,2,x,y,true,2024-01-02,\n", "an empty header name");
-
-	/* Errors: the reader's messages, naming line and field. */
-	csv_error("", "missing column 'a'", "empty body");
-	csv_error("a,b,c,d,e\n1,2,x,y,true\n", "missing column 't'", "missing column");
-	snprintf(body, sizeof(body), "%s1,2,x,y,true,2024-01-02\nabc,2,x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:3:1: cannot read 'abc' as num (column 'a')", "bad number");
-	snprintf(body, sizeof(body), "%s1,2.5,x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:2: cannot read '2.5' as int (column 'b')", "non-integral int");
-	snprintf(body, sizeof(body), "%s1,99999999999999999999,x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:2: value '99999999999999999999' out of range", "int range");
-	snprintf(body, sizeof(body), "%s1,2,x,y,1,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:5: cannot read '1' as bool", "bool from 1");
-	snprintf(body, sizeof(body), "%s1,2,x,y,true,2024-13-02\n", H);
-	csv_error(body, "text/csv:2:6: cannot read '2024-13-02' as time", "bad date");
-	snprintf(body, sizeof(body), "%s\"NA\",2,x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:1: cannot read 'NA' as num", "quoted NA in a number column");
-	snprintf(body, sizeof(body), "%s\"1\"\"\",2,x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:1: cannot read", "doubled quote in a number column");
-	snprintf(body, sizeof(body), "%s 1,2,x,y,true,2024-01-02\n", H);
-	csv_error(body, "cannot read ' 1' as num", "spaces are not trimmed");
-	snprintf(body, sizeof(body), "%s1,2,x,y,true\n", H);
-	csv_error(body, "text/csv:2:6: expected 6 fields, found 5", "short row");
-	snprintf(body, sizeof(body), "%s1,2,x,y,true,2024-01-02,\n", H);
-	csv_error(body, "text/csv:2:7: expected 6 fields, found 7", "extra field");
-	snprintf(body, sizeof(body), "%s1,2,x\"x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:3: unexpected quote in unquoted field", "quote inside");
-	snprintf(body, sizeof(body), "%s1,2,\"x\"x,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:3: unexpected text after closing quote", "text after quote");
-	snprintf(body, sizeof(body), "%s1,2,x,\"y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:4: unterminated quote", "unterminated quote");
-	snprintf(body, sizeof(body), "%s1,2,\xff,y,true,2024-01-02\n", H);
-	csv_error(body, "text/csv:2:3: invalid utf-8", "invalid UTF-8");
-	snprintf(body, sizeof(body), "%s1\r2,2,x,y,true,2024-01-02\n", H);
-	csv_error(body, "cannot read '1\r2' as num", "a lone CR is field text");
-#undef CASE
-
-	/* 413 after the body parsed, as before; a parse error wins over it. */
-	char why[1200];
-	const char *three = "a,b,c,d,e,t\n1,2,x,y,true,2024-01-02\n1,2,x,y,true,2024-01-02\n"
-			    "1,2,x,y,true,2024-01-02\n";
-	ok(csv_same(&csv_sc, three, strlen(three), 2, why, sizeof(why)), "csv: 3 rows over 2: 413");
-	const char *bad3 = "a,b,c,d,e,t\n1,2,x,y,true,2024-01-02\n1,2,x,y,true,2024-01-02\n"
-			   "1,2,x,y,true,20240102\n";
-	ok(csv_same(&csv_sc, bad3, strlen(bad3), 2, why, sizeof(why)),
-	   "csv: a bad value beyond max_rows is still reported as such");
-}
-
-/* Random bodies from tricky pieces: every one must match the reference. */
-static void test_csv_fuzz(void)
-{
-	static const char *const pieces[] = {
-		"", "NA", "N/A", "NaN", "null", "\"NA\"", "\"\"", "1", "-0", "+3", "1.5", ".5",
-		"5.", "1e3", "1E-2", "inf", "-Infinity", "nan", "0x10", "1e", "007",
-		"99999999999999999999", "9223372036854775808", "\"2\"", "abc", "x", "y",
-		"\"x,y\"", "\"a\"\"b\"", "\"two\nlines\"", "\"cr\r\nlf\"", "true", "False", "TRUE",
-		"tRue", "2024-01-02", "2024-01-02T03:04:05Z", "2024-02-30", "2024-01-02 03:04",
-		" 1", "1 ", "S\xC3\xA3o", "\xff", "\"open", "\"q\"x", "a\"b", "1\r2", "\r",
-	};
-	const size_t np = sizeof(pieces) / sizeof(pieces[0]);
-	static const char *const good_piece[6][3] = {
-		{ "1.25", "-3", "" }, { "4", "-2", "NA" }, { "x", "\"y z\"", "null" },
-		{ "s", "\"t,u\"", "" }, { "true", "False", "" }, { "2024-05-06", "2020-02-29", "" },
-	};
-	char why[1200];
-	int bad_n = 0, errors = 0;
-	lcg = 7;
-	for (int it = 0; it < 3000; it++) {
-		struct strbuf sb = STRBUF_INIT;
-		const char *nl = urand() < 0.5 ? "\n" : "\r\n";
-		int perm[8], ncol = 6;
-		for (int j = 0; j < 6; j++)
-			perm[j] = j;
-		for (int j = 5; j > 0; j--) {
-			int k = (int)(urand() * (j + 1)), t = perm[j];
-			perm[j] = perm[k];
-			perm[k] = t;
-		}
-		if (urand() < 0.3)
-			perm[ncol++] = -1;   /* an extra column */
-		if (urand() < 0.03)
-			ncol--;              /* maybe a missing one */
-		if (urand() < 0.05)
-			strbuf_adds(&sb, "\xEF\xBB\xBF");
-		for (int j = 0; j < ncol; j++) {
-			const char *nm = perm[j] < 0 ? "extra" : csv_names[perm[j]];
-			strbuf_addf(&sb, urand() < 0.1 ? "%s\"%s\"" : "%s%s", j ? "," : "", nm);
-		}
-		int rows = 1 + (int)(urand() * 4);
-		double wild = urand() < 0.5 ? 0 : 0.08;
-		for (int i = 0; i < rows; i++) {
-			strbuf_adds(&sb, nl);
-			if (urand() < 0.05)
-				strbuf_adds(&sb, nl);   /* a blank line */
-			int nf = ncol + (urand() < 0.02 ? (urand() < 0.5 ? -1 : 1) : 0);
-			for (int j = 0; j < nf; j++) {
-				const char *v;
-				if (j < ncol && perm[j] >= 0 && urand() >= wild)
-					v = good_piece[perm[j]][(int)(urand() * 3)];
-				else
-					v = pieces[(size_t)(urand() * (double)np)];
-				strbuf_addf(&sb, "%s%s", j ? "," : "", v);
-			}
-		}
-		if (urand() < 0.5)
-			strbuf_adds(&sb, nl);
-		struct wb_err e;
-		int st;
-		struct frame *f = serve_parse_csv_general(&csv_sc, sb.buf, sb.len, 100, &st, &e);
-		errors += !f;
-		frame_unref(f);
-		if (!csv_same(&csv_sc, sb.buf, sb.len, 100, why, sizeof(why)) && bad_n++ < 3)
-			printf("#   %s\n#   body: %s\n", why, sb.buf);
-		strbuf_release(&sb);
-	}
-	is_int(bad_n, 0, "csv: 3000 random bodies (%d of them errors) match the general reader",
-	       errors);
-}
-
 /* The same rows as text/csv (CRLF, quoted text, every missing spelling) and
  * as JSON give byte-identical responses. */
 static void test_csv_parity(int port)
@@ -667,24 +445,6 @@ static void test_csv_parity(int port)
 	strbuf_release(&sb);
 }
 
-/* Parse time per single-row body, new path against the general reader;
- * reported, not asserted. */
-static void bench_csv_parse(void)
-{
-	const char *body = "a,b,c,d,e,t\n1.25,4,x,s,true,2024-05-06\n";
-	size_t len = strlen(body);
-	double t[2];
-	for (int k = 0; k < 2; k++) {
-		int n = 20000, st;
-		struct wb_err e;
-		double t0 = now_s();
-		for (int i = 0; i < n; i++)
-			frame_unref(k ? serve_parse_csv_general(&csv_sc, body, len, 100, &st, &e)
-				      : serve_parse_csv(&csv_sc, body, len, 100, &st, &e));
-		t[k] = (now_s() - t0) / n * 1e6;
-	}
-	printf("# single-row text/csv parse: %.2f us (general reader %.2f us)\n", t[0], t[1]);
-}
 
 static void test_formats(int port)
 {
@@ -1114,9 +874,6 @@ int main(void)
 
 	test_limits();
 	test_regression();
-	test_csv_cases();
-	test_csv_fuzz();
-	bench_csv_parse();
 
 	json_decref(manifest);
 	frame_unref(pred_clf);
