@@ -80,24 +80,6 @@ static void print_json(json_t *v)
 	fputc('\n', stdout);
 }
 
-/* The sha256 of the model a run trained (its "model" artifact), or "". */
-static void run_model_sha(struct runlog *rl, const char *run, char sha[65])
-{
-	json_t *r = NULL;
-	struct wb_err err;
-	sha[0] = 0;
-	if (runlog_show_run(rl, run, &r, &err) < 0)
-		return;
-	size_t i;
-	json_t *a;
-	json_array_foreach(json_object_get(r, "artifacts"), i, a) {
-		const char *kind = json_string_value(json_object_get(a, "kind"));
-		const char *s = json_string_value(json_object_get(a, "sha256"));
-		if (kind && s && !strcmp(kind, "model"))
-			snprintf(sha, 65, "%s", s);
-	}
-	json_decref(r);
-}
 
 int cmd_register(int argc, char **argv)
 {
@@ -127,7 +109,7 @@ int cmd_register(int argc, char **argv)
 		abs = realpath(what, NULL);
 		rc = registry_register(rl, o.pos[0], NULL, abs ? abs : what, sha, &version, &err);
 	} else {
-		run_model_sha(rl, what, sha);
+		registry_run_model_sha(rl, what, sha);
 		rc = registry_register(rl, o.pos[0], what, NULL, sha[0] ? sha : NULL, &version, &err);
 	}
 	free(abs);

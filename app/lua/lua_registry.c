@@ -139,25 +139,6 @@ static int push_entry(lua_State *L, struct runlog *rl, const char *name, int64_t
 	return 0;
 }
 
-/* The sha256 of the model a run trained (its last "model" artifact), or "";
- * as `wb register RUN` keeps it. */
-static void run_model_sha(struct runlog *rl, const char *run, char sha[WB_HASH_HEX])
-{
-	json_t *r = NULL;
-	struct wb_err err;
-	sha[0] = 0;
-	if (runlog_show_run(rl, run, &r, &err) < 0)
-		return;
-	size_t i;
-	json_t *a;
-	json_array_foreach(json_object_get(r, "artifacts"), i, a) {
-		const char *kind = json_string_value(json_object_get(a, "kind"));
-		const char *s = json_string_value(json_object_get(a, "sha256"));
-		if (kind && s && !strcmp(kind, "model"))
-			snprintf(sha, WB_HASH_HEX, "%s", s);
-	}
-	json_decref(r);
-}
 
 /*** wb.register(name [, what] [, { log = path }]) -> version, entry (or nil, msg)
  * Registers the next version (1, 2, ...) of model `name`.  what: a run id
@@ -198,7 +179,7 @@ static int l_register(lua_State *L)
 		if (m)
 			snprintf(sha, sizeof(sha), "%s", m->json_hash);
 		else
-			run_model_sha(rl, run, sha);
+			registry_run_model_sha(rl, run, sha);
 		rc = registry_register(rl, name, run, NULL, sha[0] ? sha : NULL, &version, &err);
 	}
 	if (rc == 0) {
@@ -209,26 +190,34 @@ static int l_register(lua_State *L)
 	return rc < 0 ? lwb_fail(L, &err) : 2;
 }
 
+/* wb.registry and wb.alias_history: an optional name, then the options;
+ * pushes what list gives as a Lua array (or nil, msg). */
+static int push_listing(lua_State *L, const char *fn,
+			int (*list)(struct runlog *, const char *, json_t **, struct wb_err *))
+{
+	const char *log;
+	int opts = check_opts(L, 1, fn, &log);
+	const char *name = opt_arg(L, 1, opts);
+	struct lreglog *h;
+	struct wb_err err;
+	struct runlog *rl = open_log(L, log, 0, &h, &err);
+	json_t *out = NULL;
+	int rc = rl ? list(rl, name, &out, &err) : -1;
+	close_log(h);
+	if (rc < 0)
+		return lwb_fail(L, &err);
+	lwb_push_json(L, out);
+	json_decref(out);
+	return 1;
+}
+
 /*** wb.registry([name] [, { log = path }]) -> the registered models (or nil, msg)
  * An array of { name, version, run_id, bundle, sha256, created, aliases = { ... } }
  * by name, then version; run_id or bundle is nil when not given.  Like
  * `wb models --json` (wb.models() lists the model families). */
 static int l_registry(lua_State *L)
 {
-	const char *log;
-	int opts = check_opts(L, 1, "wb.registry", &log);
-	const char *name = opt_arg(L, 1, opts);
-	struct lreglog *h;
-	struct wb_err err;
-	struct runlog *rl = open_log(L, log, 0, &h, &err);
-	json_t *list = NULL;
-	int rc = rl ? registry_list(rl, name, &list, &err) : -1;
-	close_log(h);
-	if (rc < 0)
-		return lwb_fail(L, &err);
-	lwb_push_json(L, list);
-	json_decref(list);
-	return 1;
+	return push_listing(L, "wb.registry", registry_list);
 }
 
 /*** wb.alias_set(name, alias, version [, message] [, { log = path }]) -> true (or nil, msg)
@@ -278,20 +267,7 @@ static int l_alias_rm(lua_State *L)
  * Like `wb alias history [NAME] --json`. */
 static int l_alias_history(lua_State *L)
 {
-	const char *log;
-	int opts = check_opts(L, 1, "wb.alias_history", &log);
-	const char *name = opt_arg(L, 1, opts);
-	struct lreglog *h;
-	struct wb_err err;
-	struct runlog *rl = open_log(L, log, 0, &h, &err);
-	json_t *list = NULL;
-	int rc = rl ? registry_history(rl, name, &list, &err) : -1;
-	close_log(h);
-	if (rc < 0)
-		return lwb_fail(L, &err);
-	lwb_push_json(L, list);
-	json_decref(list);
-	return 1;
+	return push_listing(L, "wb.alias_history", registry_history);
 }
 
 /*** wb.resolve_model(ref [, { log = path }]) -> entry (or nil, msg)

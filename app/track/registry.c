@@ -365,3 +365,21 @@ int registry_history(struct runlog *rl, const char *name, json_t **out, struct w
 			 "FROM alias_history WHERE ?1 IS NULL OR name = ?1 ORDER BY rowid", name,
 			 "cannot read the alias history", out, err);
 }
+
+void registry_run_model_sha(struct runlog *rl, const char *run, char sha[65])
+{
+	json_t *r = NULL;
+	struct wb_err err;
+	sha[0] = 0;
+	if (runlog_show_run(rl, run, &r, &err) < 0)
+		return;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(r, "artifacts"), i, a) {
+		const char *kind = json_string_value(json_object_get(a, "kind"));
+		const char *s = json_string_value(json_object_get(a, "sha256"));
+		if (kind && s && !strcmp(kind, "model"))
+			snprintf(sha, 65, "%s", s);
+	}
+	json_decref(r);
+}

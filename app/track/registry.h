@@ -44,6 +44,10 @@ int registry_register(struct runlog *rl, const char *name, const char *run_id,
 		      const char *bundle, const char *sha256, int64_t *version,
 		      struct wb_err *err);
 
+/* The sha256 (hex) of the model run trained, its last "model" artifact,
+ * or "" when it has none or the run is unknown: what registering a run
+ * keeps. */
+void registry_run_model_sha(struct runlog *rl, const char *run, char sha[65]);
 /* Points alias at an existing version (setting, moving); message may be
  * NULL.  Recorded in alias_history with the previous version. */
 int registry_set_alias(struct runlog *rl, const char *name, const char *alias,
