@@ -550,13 +550,8 @@ static int l_load_model(lua_State *L)
 	int allow_custom = 0;
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
-		lua_pushnil(L);
-		while (lua_next(L, 2)) {
-			lua_pop(L, 1);
-			if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "allow_custom"))
-				return luaL_error(L, "wb.load_model: unknown option '%s'",
-						  luaL_tolstring(L, -1, NULL));
-		}
+		static const char *const keys[] = { "allow_custom", NULL };
+		check_keys(L, 2, "wb.load_model", keys);
 		lua_getfield(L, 2, "allow_custom");
 		allow_custom = lua_toboolean(L, -1);
 		lua_pop(L, 1);
