@@ -576,14 +576,9 @@ static int l_load_model(lua_State *L)
 		return lwb_fail(L, &err);
 	}
 	push_model(L, m);
-	if (allow_custom && m->recipe && recipe_has_custom(m->recipe)) {
-		struct lwb_sandbox *sb = lwb_sandbox_new(&err);
-		int rc = sb ? lwb_bind_custom(sb, m->recipe, &err) : -1;
-		lwb_sandbox_unref(sb);
-		if (rc < 0) {
-			wb_error_prefix(&err, "%s", path);
-			return lwb_fail(L, &err);
-		}
+	if (allow_custom && m->recipe && lwb_bind_custom(NULL, m->recipe, &err) < 0) {
+		wb_error_prefix(&err, "%s", path);
+		return lwb_fail(L, &err);
 	}
 	return 1;
 }

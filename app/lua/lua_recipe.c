@@ -522,6 +522,16 @@ static struct lwb_sandbox *session_sandbox(lua_State *L)
 
 int lwb_bind_custom(struct lwb_sandbox *sb, struct recipe *r, struct wb_err *err)
 {
+	if (!sb) {
+		/* A sandbox of the recipe's own: the steps hold the references. */
+		if (!recipe_has_custom(r))
+			return 0;
+		if (!(sb = lwb_sandbox_new(err)))
+			return -1;
+		int rc = lwb_bind_custom(sb, r, err);
+		lwb_sandbox_unref(sb);
+		return rc;
+	}
 	for (int k = 0; k < r->nsteps; k++) {
 		struct step *s = r->steps[k];
 		if (!(s->type->flags & STEP_CUSTOM) || (s->custom && s->custom_ud))

@@ -60,12 +60,9 @@ int lwb_bind_bundle(struct bundle *b, struct wb_err *err)
 	struct recipe *r = bundle_recipe(b);
 	if (!bundle_has_custom(b) || !r)
 		return 0;
-	struct lwb_sandbox *sb = lwb_sandbox_new(err);
-	if (!sb)
-		return -1;
-	int rc = lwb_bind_custom(sb, r, err);
-	lwb_sandbox_unref(sb); /* the steps hold their own references */
-	return rc < 0 ? wb_error_prefix(err, "bundle '%s'", bundle_path(b)) : 0;
+	if (lwb_bind_custom(NULL, r, err) < 0)
+		return wb_error_prefix(err, "bundle '%s'", bundle_path(b));
+	return 0;
 }
 
 /* A recipe with custom steps goes into a bundle only with its code, and
@@ -79,12 +76,7 @@ static int check_custom_before(struct model *m, struct wb_err *err)
 	if (lwb_recipe_portable(m->recipe, err) < 0)
 		return -1;
 	/* A model read from JSON has its code but no functions yet. */
-	struct lwb_sandbox *sb = lwb_sandbox_new(err);
-	if (!sb)
-		return -1;
-	int rc = lwb_bind_custom(sb, m->recipe, err);
-	lwb_sandbox_unref(sb);
-	return rc;
+	return lwb_bind_custom(NULL, m->recipe, err);
 }
 
 static int check_custom_after(struct model *m, const char *path, struct wb_err *err)

@@ -94,7 +94,8 @@ struct recipe;
  * raises an argument error otherwise. */
 struct recipe *lwb_check_recipe(lua_State *L, int idx);
 /* Binds every custom step of r that is not bound yet to its stored code
- * (option "code") compiled in sb.  0, or -1 with err naming the step. */
+ * (option "code") compiled in sb (NULL: a new sandbox of r's own, made only
+ * if r has custom steps).  0, or -1 with err naming the step. */
 int lwb_bind_custom(struct lwb_sandbox *sb, struct recipe *r, struct wb_err *err);
 /* Whether r can travel in a file: every custom step has its code stored.
  * 0, or -1 with err naming the step and why its code was not kept. */
