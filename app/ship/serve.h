@@ -42,9 +42,12 @@
  *   "inputs":            TF-serving columnar format: {name: [values], ...}
  *                        (equal lengths), or a list as for "instances"
  * plus an optional "params": {"proba": true}.  Content-Type text/csv: a
- * comma-separated CSV with a header row, read by csv_read_mem with each input
- * column forced to its schema kind.  Columns the model does not use are
- * ignored; the input schema (serve_schema_init) must be complete.
+ * comma-separated CSV with a header row, meaning what csv_read_mem makes of
+ * it with each input column forced to its schema kind.  Columns the model
+ * does not use are ignored; the input schema (serve_schema_init) must be
+ * complete.  Small bodies of the common shapes are read directly (serve_
+ * json_fast.c, csv_fast) and give exactly what the general readers give;
+ * anything else goes to the general readers.
  *
  * Values by the kind of the input column: num/int from JSON numbers or
  * numeric text (int must be integral); bool from true/false, 0/1 or
